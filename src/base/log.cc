@@ -70,7 +70,7 @@ void logLine(LogLevel level, std::string_view line) {
 bool RateLimiter::allow(std::uint64_t& suppressed) {
   const std::int64_t now = clock_.now().time_since_epoch().count();
   std::int64_t start = windowStart_.load(std::memory_order_relaxed);
-  if (now - start >= interval_.count()) {
+  if (start == kUnset || now - start >= interval_.count()) {
     if (windowStart_.compare_exchange_strong(start, now, std::memory_order_relaxed)) {
       used_.store(0, std::memory_order_relaxed);
     }

@@ -37,7 +37,8 @@ class RateLimiter {
   const Clock& clock_;
   Duration interval_;
   std::uint32_t burst_;
-  std::atomic<std::int64_t> windowStart_{INT64_MIN};
+  static constexpr std::int64_t kUnset = INT64_MIN;
+  std::atomic<std::int64_t> windowStart_{kUnset};
   std::atomic<std::uint32_t> used_{0};
   std::atomic<std::uint64_t> suppressed_{0};
 };

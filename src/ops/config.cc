@@ -1,0 +1,220 @@
+#include "ops/config.h"
+
+#include <fstream>
+#include <limits>
+#include <set>
+#include <sstream>
+#include <string_view>
+
+#include <fmt/format.h>
+#include <toml.hpp>
+
+#include "net/address.h"
+
+namespace trunkline::ops {
+namespace {
+
+using base::Errc;
+
+// toml11 reports through exceptions; this module is the boundary where they stop.
+struct ConfigError {
+  std::string message;
+};
+
+std::string where(const std::string& file, const toml::value& v) {
+  const auto loc = v.location();
+  return fmt::format("{}:{}", file, loc.line());
+}
+
+[[noreturn]] void bad(const std::string& file, const toml::value& v, const std::string& what) {
+  throw ConfigError{fmt::format("{}: {}", where(file, v), what)};
+}
+
+const char* typeName(const toml::value& v) {
+  switch (v.type()) {
+    case toml::value_t::boolean: return "a boolean";
+    case toml::value_t::integer: return "an integer";
+    case toml::value_t::floating: return "a float";
+    case toml::value_t::string: return "a string";
+    case toml::value_t::array: return "an array";
+    case toml::value_t::table: return "a table";
+    default: return "a date/time";
+  }
+}
+
+std::string getString(const std::string& file, const toml::value& v, std::string_view key) {
+  if (!v.is_string()) bad(file, v, fmt::format("'{}' must be a string, not {}", key, typeName(v)));
+  return v.as_string().str;
+}
+
+std::uint32_t getUint(const std::string& file, const toml::value& v, std::string_view key,
+                      std::uint32_t min, std::uint32_t max) {
+  if (!v.is_integer())
+    bad(file, v, fmt::format("'{}' must be an integer, not {}", key, typeName(v)));
+  const auto n = v.as_integer();
+  if (n < static_cast<std::int64_t>(min) || n > static_cast<std::int64_t>(max))
+    bad(file, v, fmt::format("'{}' = {} is out of range [{}, {}]", key, n, min, max));
+  return static_cast<std::uint32_t>(n);
+}
+
+// Syntax of a listen spec; nullopt when fine, else what is wrong.
+std::optional<std::string> listenSpecProblem(const std::string& spec) {
+  auto colon = spec.find(':');
+  std::string_view proto = std::string_view(spec).substr(0, colon);
+  if (colon == std::string::npos || (proto != "udp" && proto != "tcp" && proto != "tls"))
+    return fmt::format("listen '{}': expected udp:, tcp: or tls: followed by address:port", spec);
+  if (!net::Address::parse(std::string_view(spec).substr(colon + 1)))
+    return fmt::format(
+        "listen '{}': '{}' is not an IP address with port (e.g. 127.0.0.1:5060 or [::1]:5060)",
+        spec, spec.substr(colon + 1));
+  return std::nullopt;
+}
+
+template <class F>
+void forEachKey(const std::string& file, const toml::value& table, std::string_view section,
+                const std::set<std::string_view>& known, F&& f) {
+  for (const auto& [key, val] : table.as_table()) {
+    if (!known.contains(key)) {
+      std::string list;
+      for (auto k : known) list += (list.empty() ? "" : ", ") + std::string(k);
+      bad(file, val,
+          fmt::format("unknown key '{}' in {} (known: {})", key,
+                      section.empty() ? std::string("top level") : "[" + std::string(section) + "]",
+                      list));
+    }
+    f(key, val);
+  }
+}
+
+NodeConfig build(const toml::value& root, const std::string& file) {
+  NodeConfig cfg;
+  cfg.sourceFile = file;
+  forEachKey(
+      file, root, "", {"node", "sip", "tls"}, [&](const std::string& k, const toml::value& v) {
+        if (!v.is_table()) bad(file, v, fmt::format("'{}' must be a table ([{}])", k, k));
+        if (k == "node") {
+          forEachKey(file, v, "node", {"data_dir", "threads", "log_level"},
+                     [&](const std::string& key, const toml::value& x) {
+                       if (key == "data_dir") {
+                         cfg.dataDir = getString(file, x, key);
+                         if (cfg.dataDir.empty()) bad(file, x, "'data_dir' must not be empty");
+                       } else if (key == "threads") {
+                         cfg.threads = getUint(file, x, key, 0, 256);
+                       } else if (key == "log_level") {
+                         auto s = getString(file, x, key);
+                         if (!base::parseLogLevel(s, cfg.logLevel))
+                           bad(file, x,
+                               fmt::format("'log_level' = '{}': expected trace, debug, info, warn, "
+                                           "error or off",
+                                           s));
+                       }
+                     });
+        } else if (k == "sip") {
+          forEachKey(file, v, "sip",
+                     {"listen", "max_message_size", "t1_ms", "t2_ms", "t4_ms", "tcp_idle_timeout_s",
+                      "max_connections_per_ip", "max_connections", "server_header"},
+                     [&](const std::string& key, const toml::value& x) {
+                       auto& s = cfg.sip;
+                       if (key == "listen") {
+                         if (!x.is_array()) bad(file, x, "'listen' must be an array of strings");
+                         s.listen.clear();
+                         for (const auto& item : x.as_array()) {
+                           auto spec = getString(file, item, "listen");
+                           if (auto problem = listenSpecProblem(spec)) bad(file, item, *problem);
+                           s.listen.push_back(spec);
+                         }
+                         if (s.listen.empty())
+                           bad(file, x, "'listen' must name at least one address");
+                       } else if (key == "max_message_size") {
+                         s.maxMessageSize = getUint(file, x, key, 1024, 1024 * 1024);
+                       } else if (key == "t1_ms") {
+                         s.t1Ms = getUint(file, x, key, 10, 60'000);
+                       } else if (key == "t2_ms") {
+                         s.t2Ms = getUint(file, x, key, 10, 600'000);
+                       } else if (key == "t4_ms") {
+                         s.t4Ms = getUint(file, x, key, 10, 600'000);
+                       } else if (key == "tcp_idle_timeout_s") {
+                         s.tcpIdleTimeoutS = getUint(file, x, key, 1, 86'400);
+                       } else if (key == "max_connections_per_ip") {
+                         s.maxConnectionsPerIp = getUint(file, x, key, 1, 1'000'000);
+                       } else if (key == "max_connections") {
+                         s.maxConnections = getUint(file, x, key, 1, 10'000'000);
+                       } else if (key == "server_header") {
+                         s.serverHeader = getString(file, x, key);
+                         for (char c : s.serverHeader)
+                           if (c == '\r' || c == '\n' || static_cast<unsigned char>(c) < 0x20)
+                             bad(file, x, "'server_header' must not contain control characters");
+                       }
+                     });
+          if (cfg.sip.t2Ms < cfg.sip.t1Ms)
+            bad(file, v,
+                fmt::format("t2_ms ({}) must not be smaller than t1_ms ({})", cfg.sip.t2Ms,
+                            cfg.sip.t1Ms));
+        } else if (k == "tls") {
+          TlsConfig t;
+          forEachKey(file, v, "tls", {"certificate", "private_key", "ca_file"},
+                     [&](const std::string& key, const toml::value& x) {
+                       if (key == "certificate")
+                         t.certificate = getString(file, x, key);
+                       else if (key == "private_key")
+                         t.privateKey = getString(file, x, key);
+                       else if (key == "ca_file")
+                         t.caFile = getString(file, x, key);
+                     });
+          if (t.certificate.empty()) bad(file, v, "[tls] needs 'certificate' (a PEM file)");
+          if (t.privateKey.empty()) bad(file, v, "[tls] needs 'private_key' (a PEM file)");
+          cfg.tls = t;
+        }
+      });
+  return cfg;
+}
+
+// toml11's messages are multi-line with a source excerpt; keep its first line's text.
+std::string firstLine(std::string_view what) {
+  auto nl = what.find('\n');
+  std::string_view line = what.substr(0, nl);
+  if (line.starts_with("[error] ")) line.remove_prefix(8);
+  return std::string(line);
+}
+
+}  // namespace
+
+base::Result<NodeConfig> parseConfig(const std::string& text, const std::string& name) {
+  try {
+    std::istringstream in(text);
+    const auto root = toml::parse(in, name);
+    return build(root, name);
+  } catch (const ConfigError& e) {
+    return base::fail(Errc::Config, e.message);
+  } catch (const toml::exception& e) {
+    return base::fail(Errc::Config,
+                      fmt::format("{}:{}: {}", name, e.location().line(), firstLine(e.what())));
+  } catch (const std::exception& e) {
+    return base::fail(Errc::Config, fmt::format("{}: {}", name, firstLine(e.what())));
+  }
+}
+
+base::Result<NodeConfig> loadConfig(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return base::fail(Errc::Config, fmt::format("{}: cannot open config file", path));
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return parseConfig(ss.str(), path);
+}
+
+base::Result<void> validate(const NodeConfig& cfg) {
+  bool needTls = false;
+  for (const auto& l : cfg.sip.listen) {
+    if (auto problem = listenSpecProblem(l)) return base::fail(Errc::Config, *problem);
+    if (l.starts_with("tls:")) needTls = true;
+  }
+  if (cfg.sip.listen.empty()) return base::fail(Errc::Config, "no listen address configured");
+  if (needTls && !cfg.tls)
+    return base::fail(Errc::Config,
+                      "a tls: listen address needs a [tls] section with certificate and "
+                      "private_key");
+  if (cfg.dataDir.empty()) return base::fail(Errc::Config, "data directory must not be empty");
+  return {};
+}
+
+}  // namespace trunkline::ops

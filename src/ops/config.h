@@ -1,0 +1,57 @@
+#pragma once
+// NodeConfig: the node's own settings (listen addresses, TLS files, timers, threads,
+// data directory), read from one TOML file and overridable from the command line.
+// Business data (trunks, routes...) is not here: it lives in the database.
+//
+// Loading validates everything up front and reports the first problem as
+// "<file>:<line>: <what is wrong>" so that a bad config stops startup with a precise
+// message. Immutable after startup; safe to share between threads.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/log.h"
+#include "base/result.h"
+
+namespace trunkline::ops {
+
+struct TlsConfig {
+  std::string certificate;  // PEM file
+  std::string privateKey;   // PEM file
+  std::string caFile;       // optional: verify peers against these CAs
+};
+
+struct SipConfig {
+  /// "udp:127.0.0.1:5060", "tcp:[::1]:5060", "tls:0.0.0.0:5061".
+  std::vector<std::string> listen{"udp:127.0.0.1:5060", "tcp:127.0.0.1:5060"};
+  std::uint32_t maxMessageSize = 64 * 1024;
+  std::uint32_t t1Ms = 500;
+  std::uint32_t t2Ms = 4000;
+  std::uint32_t t4Ms = 5000;
+  std::uint32_t tcpIdleTimeoutS = 300;
+  std::uint32_t maxConnectionsPerIp = 64;
+  std::uint32_t maxConnections = 10000;
+  /// Server / User-Agent header value.
+  std::string serverHeader = "Trunkline";
+};
+
+struct NodeConfig {
+  std::string sourceFile;  // empty when built from defaults only
+  std::string dataDir = "./data";
+  /// Signalling threads; 0 = one per core.
+  std::uint32_t threads = 0;
+  base::LogLevel logLevel = base::LogLevel::Info;
+  SipConfig sip;
+  std::optional<TlsConfig> tls;
+};
+
+/// Parses and validates `path`. Errors: Errc::Config, message "path:line: problem".
+base::Result<NodeConfig> loadConfig(const std::string& path);
+/// Same, from text (for tests); `name` is used in messages.
+base::Result<NodeConfig> parseConfig(const std::string& text, const std::string& name);
+/// Cross-field checks (e.g. a tls: listener requires [tls]); run after command-line
+/// overrides. Errors name the setting.
+base::Result<void> validate(const NodeConfig& cfg);
+
+}  // namespace trunkline::ops

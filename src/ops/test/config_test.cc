@@ -1,0 +1,93 @@
+#include "ops/config.h"
+
+#include <gtest/gtest.h>
+
+namespace trunkline::ops {
+namespace {
+
+TEST(Config, DefaultsWhenEmpty) {
+  auto cfg = parseConfig("", "empty.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->dataDir, "./data");
+  ASSERT_EQ(cfg->sip.listen.size(), 2u);
+  EXPECT_EQ(cfg->sip.listen[0], "udp:127.0.0.1:5060");
+  EXPECT_EQ(cfg->sip.t1Ms, 500u);
+  EXPECT_FALSE(cfg->tls.has_value());
+  EXPECT_TRUE(validate(*cfg));
+}
+
+TEST(Config, FullFile) {
+  auto cfg = parseConfig(R"([node]
+data_dir = "/var/lib/trunkline"
+threads = 2
+log_level = "debug"
+
+[sip]
+listen = ["udp:[::1]:5070", "tls:127.0.0.1:5061"]
+t1_ms = 250
+t2_ms = 2000
+max_message_size = 32768
+server_header = "Edge-1"
+
+[tls]
+certificate = "/etc/tl/cert.pem"
+private_key = "/etc/tl/key.pem"
+)",
+                         "node.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->dataDir, "/var/lib/trunkline");
+  EXPECT_EQ(cfg->threads, 2u);
+  EXPECT_EQ(cfg->logLevel, base::LogLevel::Debug);
+  EXPECT_EQ(cfg->sip.listen[1], "tls:127.0.0.1:5061");
+  EXPECT_EQ(cfg->sip.t1Ms, 250u);
+  EXPECT_EQ(cfg->sip.maxMessageSize, 32768u);
+  EXPECT_EQ(cfg->sip.serverHeader, "Edge-1");
+  ASSERT_TRUE(cfg->tls);
+  EXPECT_EQ(cfg->tls->privateKey, "/etc/tl/key.pem");
+  EXPECT_TRUE(validate(*cfg));
+}
+
+void expectError(const std::string& text, const std::string& expected) {
+  auto cfg = parseConfig(text, "bad.toml");
+  ASSERT_FALSE(cfg) << "accepted: " << text;
+  EXPECT_EQ(cfg.error().code, base::Errc::Config);
+  EXPECT_NE(cfg.error().message.find(expected), std::string::npos)
+      << "message was: " << cfg.error().message;
+}
+
+TEST(Config, ErrorsNameFileLineAndProblem) {
+  expectError("[node]\nthreads = \"two\"\n", "bad.toml:2: 'threads' must be an integer");
+  expectError("[node]\n\nthreads = 100000\n", "bad.toml:3: 'threads' = 100000 is out of range");
+  expectError("[sip]\nlisten = [\"udp:127.0.0.1:5060\",\n  \"sctp:1.2.3.4:5\"]\n",
+              "bad.toml:3: listen 'sctp:1.2.3.4:5': expected udp:, tcp: or tls:");
+  expectError("[sip]\nlisten = [\"udp:localhost:99999\"]\n", "bad.toml:2: listen");
+  expectError("[sip]\nt1_ms = 500\nbogus = 1\n", "bad.toml:3: unknown key 'bogus' in [sip]");
+  expectError("[nod]\n", "bad.toml:1: unknown key 'nod' in top level");
+  expectError("[node]\nlog_level = \"loud\"\n", "bad.toml:2: 'log_level' = 'loud'");
+  expectError("[tls]\ncertificate = \"a.pem\"\n", "bad.toml:1: [tls] needs 'private_key'");
+  expectError("[sip]\nt1_ms = 500\nt2_ms = 100\n", "t2_ms (100) must not be smaller");
+  expectError("[sip]\nserver_header = \"a\\r\\nX: y\"\n", "control characters");
+}
+
+TEST(Config, SyntaxErrorHasLine) {
+  auto cfg = parseConfig("[node]\ndata_dir = \"x\"\nthreads = = 3\n", "syn.toml");
+  ASSERT_FALSE(cfg);
+  EXPECT_EQ(cfg.error().message.rfind("syn.toml:3: ", 0), 0u) << cfg.error().message;
+}
+
+TEST(Config, TlsListenerNeedsTlsSection) {
+  auto cfg = parseConfig("[sip]\nlisten = [\"tls:127.0.0.1:5061\"]\n", "x.toml");
+  ASSERT_TRUE(cfg);
+  auto v = validate(*cfg);
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message.find("[tls]"), std::string::npos);
+}
+
+TEST(Config, MissingFile) {
+  auto cfg = loadConfig("/nonexistent/trunkline.toml");
+  ASSERT_FALSE(cfg);
+  EXPECT_EQ(cfg.error().message, "/nonexistent/trunkline.toml: cannot open config file");
+}
+
+}  // namespace
+}  // namespace trunkline::ops
