@@ -17,6 +17,8 @@
 #include <string>
 #include <vector>
 
+#include <unistd.h>
+
 #include <benchmark/benchmark.h>
 
 #include "adapters.h"
@@ -142,6 +144,9 @@ void runParse(benchmark::State& state, const Parser* p, const Message* m) {
 /// there are repetitions, else the single run.
 class CollectingReporter : public benchmark::ConsoleReporter {
  public:
+  // Colours only on a terminal (the runner pipes the output through tee).
+  CollectingReporter()
+      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
       if (r.error_occurred) continue;

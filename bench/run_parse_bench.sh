@@ -1,0 +1,83 @@
+#!/usr/bin/env bash
+# Builds bench_sip_parse (Release) if needed and runs Trunkline vs libosip2 vs Sofia-SIP in
+# one run, pinned to one core, then prints the summary table with the ratios.
+#
+#   bench/run_parse_bench.sh                 # timing run (median of interleaved repetitions)
+#   bench/run_parse_bench.sh --callgrind     # also: instructions per message, per parser
+#   bench/run_parse_bench.sh -- --benchmark_filter=invite   # extra google-benchmark flags
+#
+# Environment: BUILD_DIR (default <repo>/build-bench), BENCH_CPU (default 1),
+# REPS (default 10), MIN_TIME (seconds per repetition, default 0.3), JOBS (default 2).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD_DIR="${BUILD_DIR:-$ROOT/build-bench}"
+BENCH_CPU="${BENCH_CPU:-1}"
+REPS="${REPS:-10}"
+MIN_TIME="${MIN_TIME:-0.3}"
+JOBS="${JOBS:-2}"
+CALLGRIND=0
+EXTRA=()
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --callgrind) CALLGRIND=1 ;;
+    --) shift; EXTRA+=("$@"); break ;;
+    *) EXTRA+=("$1") ;;
+  esac
+  shift
+done
+
+# Configure (once, Release) and build only this target.
+if [[ ! -f "$BUILD_DIR/build.ninja" ]] ||
+   ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$BUILD_DIR/CMakeCache.txt"; then
+  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTL_BUILD_TESTS=OFF \
+    -DTL_BUILD_BENCH=ON >/dev/null
+fi
+cmake --build "$BUILD_DIR" -j"$JOBS" --target bench_sip_parse >/dev/null
+BIN="$BUILD_DIR/bench/bench_sip_parse"
+
+echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "commit:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), pinned to CPU $BENCH_CPU"
+echo "libs:    libosip2 $(pkg-config --modversion libosip2), sofia-sip-ua $(pkg-config --modversion sofia-sip-ua)"
+echo
+
+taskset -c "$BENCH_CPU" "$BIN" \
+  --benchmark_repetitions="$REPS" \
+  --benchmark_enable_random_interleaving=true \
+  --benchmark_min_time="$MIN_TIME" \
+  --benchmark_report_aggregates_only=true \
+  "${EXTRA[@]}"
+
+if [[ "$CALLGRIND" == 1 ]]; then
+  # Instructions per message, independent of machine load: run N1 and N2 iterations under
+  # callgrind and divide the difference (start-up, file loading and verification cancel out).
+  command -v valgrind >/dev/null || { echo "valgrind not installed"; exit 1; }
+  N1=200 N2=1200
+  tmp="$(mktemp -d)"
+  trap 'rm -rf "$tmp"' EXIT
+  irs() {  # parser message n -> total instructions
+    valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
+      "$BIN" --loop="$1:$2:$3" >/dev/null 2>&1 || return 1
+    awk '/^(summary|totals):/ {print $2; exit}' "$tmp/cg.out"
+  }
+  echo
+  echo "== instructions per message (callgrind, (Ir(N2)-Ir(N1))/(N2-N1), N1=$N1 N2=$N2) =="
+  printf '%-8s %12s %12s %12s %9s %9s %9s\n' message trunkline osip sofia osip/tl sofia/tl min/tl
+  for msg in invite 200ok; do
+    declare -A ipm=()
+    for p in trunkline osip sofia; do
+      if a=$(irs "$p" "$msg" "$N1") && b=$(irs "$p" "$msg" "$N2"); then
+        ipm[$p]=$(( (b - a) / (N2 - N1) ))
+      else
+        ipm[$p]=0
+      fi
+    done
+    awk -v m="$msg" -v t="${ipm[trunkline]}" -v o="${ipm[osip]}" -v s="${ipm[sofia]}" 'BEGIN {
+      mn = (o < s) ? o : s
+      printf "%-8s %12d %12d %12d %9.2f %9.2f %9.2f\n", m, t, o, s,
+             (t > 0 ? o / t : 0), (t > 0 ? s / t : 0), (t > 0 ? mn / t : 0)
+    }'
+    unset ipm
+  done
+fi
