@@ -1,0 +1,71 @@
+// trunkline: the SIP trunking node.
+//
+//   trunkline [run] [--config FILE] [--listen SPEC]... [--data-dir DIR] [--log-level L]
+//   trunkline check-config [--config FILE] [...same overrides]
+//   trunkline --version | --help
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "app/options.h"
+#include "app/server.h"
+#include "app/version.h"
+
+namespace {
+
+void addNodeOptions(CLI::App& app, trunkline::app::CommandLine& cl) {
+  app.add_option("-c,--config", cl.configPath, "Node config file (TOML)");
+  app.add_option("-l,--listen", cl.listen,
+                 "Listen address, repeatable: udp:IP:PORT, tcp:IP:PORT, tls:IP:PORT "
+                 "(IPv6 as [::1]); replaces [sip] listen");
+  app.add_option("-d,--data-dir", cl.dataDir, "Data directory (SQLite database, state)");
+  app.add_option("--log-level", cl.logLevel, "trace, debug, info, warn, error or off");
+  app.add_option("--threads", cl.threads, "Signalling threads (0 = one per core)");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace trunkline;
+  CLI::App app{fmt::format("Trunkline {} — SIP trunking platform", app::kVersion), "trunkline"};
+  app.set_version_flag("-V,--version", fmt::format("trunkline {}", app::kVersion));
+  app.require_subcommand(0, 1);
+
+  app::CommandLine runOpts;
+  addNodeOptions(app, runOpts);
+  auto* run = app.add_subcommand("run", "Run the node (the default)");
+  app::CommandLine subRunOpts;
+  addNodeOptions(*run, subRunOpts);
+
+  auto* check = app.add_subcommand("check-config", "Validate the config and exit (0 = valid)");
+  app::CommandLine checkOpts;
+  addNodeOptions(*check, checkOpts);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e);
+  }
+
+  if (*check) {
+    auto cfg = app::resolveConfig(checkOpts);
+    if (!cfg) {
+      std::fprintf(stderr, "trunkline: invalid configuration: %s\n", cfg.error().message.c_str());
+      return 2;
+    }
+    std::printf("configuration OK%s%s\n", cfg->sourceFile.empty() ? " (defaults)" : ": ",
+                cfg->sourceFile.c_str());
+    for (const auto& l : cfg->sip.listen) std::printf("  listen %s\n", l.c_str());
+    std::printf("  data directory %s\n", cfg->dataDir.c_str());
+    return 0;
+  }
+
+  const app::CommandLine& cl = *run ? subRunOpts : runOpts;
+  auto cfg = app::resolveConfig(cl);
+  if (!cfg) {
+    std::fprintf(stderr, "trunkline: invalid configuration: %s\n", cfg.error().message.c_str());
+    return 2;
+  }
+  return app::runServer(*cfg);
+}
