@@ -140,6 +140,22 @@ class SipMessage {
 
   /// Every Via value of the message, in order (parsed on demand).
   ParseResult<std::vector<Via>> vias() const;
+  /// Every Contact value of the message, in order (parsed on demand).
+  ParseResult<std::vector<NameAddr>> contacts() const;
+  /// Parses the header fields that parse() leaves lazy (all Via values, Contact, Route,
+  /// Record-Route, Expires, Min-Expires, Content-Type) and reports the first that is
+  /// malformed. What a UAS or proxy calls before acting on a request; parse() alone is
+  /// what a stateless forwarding path needs.
+  ParseResult<void> validate() const;
+
+  /// The request line or status line, without its line break.
+  std::string_view startLine() const {
+    return {buf_.get() + startLineBegin_, startLineEnd_ - startLineBegin_};
+  }
+  /// Offset in raw() of the empty line that ends the header section.
+  std::size_t headerSectionEnd() const { return headersEnd_; }
+  /// Offset in raw() of the first body byte (== raw().size() when the body is empty).
+  std::size_t bodyOffset() const { return bodyOffset_; }
 
   /// The message exactly as received (after framing): serializing an unedited message.
   std::string_view raw() const { return {buf_.get(), size_}; }
@@ -151,6 +167,9 @@ class SipMessage {
  private:
   SipMessage() = default;
   ParseResult<void> parseAll(const ParseOptions& opts);
+  ParseResult<void> parseStartLine(std::string_view line, std::size_t base);
+  ParseResult<void> parseHeaderSection(std::size_t pos, const ParseOptions& opts);
+  ParseResult<void> parseMandatory(const ParseOptions& opts);
 
   std::unique_ptr<char[]> buf_;
   std::size_t size_ = 0;
@@ -176,6 +195,11 @@ class SipMessage {
   int maxForwards_ = -1;
   long contentLength_ = -1;
   std::string_view body_;
+
+  std::size_t startLineBegin_ = 0;
+  std::size_t startLineEnd_ = 0;
+  std::size_t headersEnd_ = 0;
+  std::size_t bodyOffset_ = 0;
 };
 
 }  // namespace trunkline::sip

@@ -49,7 +49,9 @@ struct ParseError {
   ParseErrc code = ParseErrc::BadHeaderLine;
   std::uint32_t offset = 0;  // byte offset in the input where it was detected
   std::string_view header;   // the header concerned, if any (static text, e.g. "CSeq")
-  /// "Bad CSeq: ..." style text for a 400 reason phrase / log line.
+  std::string_view detail;   // what exactly was wrong (static text), may be empty
+  /// "Bad CSeq: ..." style text for a 400 reason phrase / log line: describe(code), then
+  /// ": " and the detail when there is one.
   std::string text() const;
 };
 
@@ -152,5 +154,8 @@ struct CSeq {
   std::string_view methodText;
 };
 ParseResult<CSeq> parseCSeq(std::string_view value);
+
+/// delta-seconds (Expires, Min-Expires, Retry-After's number): 1*DIGIT, at most 2^32-1.
+ParseResult<std::uint32_t> parseDeltaSeconds(std::string_view value);
 
 }  // namespace trunkline::sip
