@@ -37,7 +37,7 @@ base::Result<void> UdpSocket::open(const net::Address& address) {
   std::error_code ec;
   socket_.open(ep.protocol(), ec);
   if (!ec && address.isV6()) socket_.set_option(asio::ip::v6_only(true), ec);
-  if (!ec) socket_.set_option(asio::socket_base::reuse_address(true), ec);
+  // No SO_REUSEADDR: on Linux it lets two UDP sockets share a port silently.
   if (!ec && layer_->options_.reusePort) {
     const int one = 1;
     if (::setsockopt(socket_.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) != 0)
@@ -78,6 +78,11 @@ void UdpSocket::startReceive() {
   wait();
 }
 
+// Asio's epoll reactor is edge-triggered and does not remember an edge that arrives while
+// no wait is queued. So every wait() follows a drain in the same handler (recvmmsg until it
+// returns fewer than asked), with no epoll_wait in between on this single-threaded loop;
+// when the per-wake budget runs out we post a continuation that drains again, instead of
+// waiting.
 void UdpSocket::wait() {
   if (closed_) return;
   socket_.async_wait(

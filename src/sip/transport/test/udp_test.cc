@@ -1,1 +1,137 @@
 #include <gtest/gtest.h>
+
+#include <set>
+
+#include "sip/transport/test/transport_test_util.h"
+#include "sip/transport/transport_layer.h"
+
+namespace trunkline::sip {
+namespace {
+
+using testing::Recorder;
+
+struct UdpPair : ::testing::Test {
+  base::SystemClock clock;
+  net::EventLoop loop{clock};
+  Recorder serverRec, clientRec;
+  TransportLayer server{loop};
+  TransportLayer client{loop};
+  net::Address serverAddr, clientAddr;
+
+  void open(const char* ip) {
+    server.setHandler(&serverRec);
+    client.setHandler(&clientRec);
+    auto s = server.listen({TransportKind::Udp, *net::Address::fromIp(ip, 0)});
+    ASSERT_TRUE(s) << s.error().message;
+    auto c = client.listen({TransportKind::Udp, *net::Address::fromIp(ip, 0)});
+    ASSERT_TRUE(c) << c.error().message;
+    serverAddr = *s;
+    clientAddr = *c;
+    ASSERT_NE(serverAddr.port(), 0);
+    EXPECT_EQ(server.listenAddress(TransportKind::Udp, serverAddr.family()), serverAddr);
+  }
+  Flow toServer() const { return Flow{TransportKind::Udp, clientAddr, serverAddr, 0}; }
+};
+
+TEST_F(UdpPair, HundredDatagramsBatchedAndAnswered) {
+  open("127.0.0.1");
+  // Answer every request on the flow the routing rules give (rport: source port).
+  serverRec.hook = [&](SipMessage& m, const Flow& f) {
+    auto back = server.responseFlow(m.topVia(), f);
+    ASSERT_TRUE(back);
+    EXPECT_EQ(back->remote, clientAddr);
+    EXPECT_TRUE(server.send(*back, testing::okFor(m)));
+  };
+  constexpr int kCount = 100;
+  // All sent before the loop runs: they wait in the socket buffer, read in batches.
+  for (int i = 0; i < kCount; ++i) ASSERT_TRUE(client.send(toServer(), testing::request(i)));
+  ASSERT_TRUE(loop.runUntil([&] { return clientRec.messages.size() == kCount; }));
+
+  std::set<std::string> ids;
+  for (const auto& r : serverRec.messages) {
+    EXPECT_TRUE(r.request);
+    EXPECT_EQ(r.flow.kind, TransportKind::Udp);
+    EXPECT_EQ(r.flow.remote, clientAddr);  // the packet's source (§18.2.1)
+    EXPECT_EQ(r.flow.local, serverAddr);
+    ids.insert(r.callId);
+  }
+  EXPECT_EQ(ids.size(), static_cast<std::size_t>(kCount));
+  for (const auto& r : clientRec.messages) EXPECT_FALSE(r.request);
+  EXPECT_EQ(server.counters().packetsIn, static_cast<std::uint64_t>(kCount));
+  EXPECT_EQ(server.counters().packetsOut, static_cast<std::uint64_t>(kCount));
+  EXPECT_EQ(client.counters().packetsOut, static_cast<std::uint64_t>(kCount));
+  EXPECT_GT(server.counters().bytesIn, 0u);
+  EXPECT_GE(server.counters().recvBatches, 1u);
+  EXPECT_LT(server.counters().recvBatches, static_cast<std::uint64_t>(kCount));  // batched
+  EXPECT_TRUE(serverRec.errors.empty());
+}
+
+TEST_F(UdpPair, Ipv6RoundTrip) {
+  open("::1");
+  serverRec.hook = [&](SipMessage& m, const Flow& f) {
+    EXPECT_TRUE(server.send(*server.responseFlow(m.topVia(), f), testing::okFor(m)));
+  };
+  ASSERT_TRUE(client.send(toServer(), testing::request(1, "UDP", "[::1]:5999")));
+  ASSERT_TRUE(loop.runUntil([&] { return clientRec.messages.size() == 1; }));
+  EXPECT_TRUE(serverRec.messages.at(0).flow.remote.isV6());
+  EXPECT_EQ(serverRec.messages.at(0).flow.remote, clientAddr);
+}
+
+TEST_F(UdpPair, MalformedDatagramIsReportedWithItsSource) {
+  open("127.0.0.1");
+  ASSERT_TRUE(client.send(toServer(), "INVITE sip:x SIP/2.0\r\nVia: garbage\r\n\r\n"));
+  ASSERT_TRUE(client.send(toServer(), testing::request(2)));
+  ASSERT_TRUE(loop.runUntil([&] { return serverRec.messages.size() == 1; }));
+  ASSERT_EQ(serverRec.errors.size(), 1u);
+  EXPECT_EQ(serverRec.errors[0].flow.remote, clientAddr);
+  EXPECT_EQ(serverRec.errors[0].bytes.substr(0, 6), "INVITE");
+  EXPECT_FALSE(serverRec.errors[0].error.text().empty());
+  EXPECT_EQ(server.counters().parseErrors, 1u);
+}
+
+TEST_F(UdpPair, KeepAlivesAreCountedNotDelivered) {
+  open("127.0.0.1");
+  ASSERT_TRUE(client.send(toServer(), "\r\n\r\n"));
+  ASSERT_TRUE(client.send(toServer(), testing::request(3)));
+  ASSERT_TRUE(loop.runUntil([&] { return serverRec.messages.size() == 1; }));
+  EXPECT_EQ(server.counters().keepAlives, 1u);
+  EXPECT_TRUE(serverRec.errors.empty());
+}
+
+TEST(Udp, OversizeDatagramIsReportedTooLarge) {
+  base::SystemClock clock;
+  net::EventLoop loop{clock};
+  TransportOptions opts;
+  opts.limits.maxMessageBytes = 2000;
+  Recorder rec;
+  TransportLayer server(loop, opts);
+  TransportLayer client(loop);
+  server.setHandler(&rec);
+  auto s = server.listen(*parseListenSpec("udp:127.0.0.1:0"));
+  auto c = client.listen(*parseListenSpec("udp:127.0.0.1:0"));
+  ASSERT_TRUE(s && c);
+  const std::string big = testing::request(1, "UDP", "127.0.0.1", std::string(3000, 'x'));
+  ASSERT_TRUE(client.send({TransportKind::Udp, *c, *s, 0}, big));
+  ASSERT_TRUE(loop.runUntil([&] { return rec.errors.size() == 1; }));
+  EXPECT_EQ(rec.errors[0].error.code, ParseErrc::TooLarge);
+  EXPECT_EQ(server.counters().udpTruncated, 1u);
+}
+
+TEST(Udp, BindErrorsAndWrongFamilyAreReported) {
+  base::SystemClock clock;
+  net::EventLoop loop{clock};
+  TransportLayer a(loop);
+  auto s = a.listen(*parseListenSpec("udp:127.0.0.1:0"));
+  ASSERT_TRUE(s);
+  TransportLayer b(loop);
+  auto again = b.listen({TransportKind::Udp, *s});  // same port, no SO_REUSEPORT
+  ASSERT_FALSE(again);
+  EXPECT_NE(again.error().message.find(s->toString()), std::string::npos) << again.error().message;
+  // No IPv6 socket: sending to [::1] fails cleanly.
+  EXPECT_FALSE(a.send({TransportKind::Udp, {}, *net::Address::parse("[::1]:5060"), 0}, "x"));
+  EXPECT_EQ(a.counters().sendErrors, 1u);
+  EXPECT_EQ(a.listeners().size(), 1u);
+}
+
+}  // namespace
+}  // namespace trunkline::sip
