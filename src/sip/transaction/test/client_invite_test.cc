@@ -89,6 +89,7 @@ TEST_F(ClientInviteTest, ProvisionalStopsRetransmissionsAndTimerB) {
   EXPECT_EQ(layer->clientState(h), ClientState::Proceeding);
   ASSERT_EQ(tu.count(K::Response), 1u);
   EXPECT_EQ(tu.last().code, 180);
+  EXPECT_EQ(timers.pending(), 0u);  // A and B both cancelled
   runFor(300s);
   EXPECT_EQ(sender.sent.size(), 2u);
   EXPECT_EQ(tu.count(K::ClientTimeout), 0u);
@@ -138,6 +139,40 @@ TEST_F(ClientInviteTest, NonSuccessFinalIsAckedWithRfc3261Headers) {
   EXPECT_EQ(ack.maxForwards(), 70);
   EXPECT_EQ(ack.contentLength(), 0);
   EXPECT_EQ(ack.headerCount(HeaderId::Contact), 0u);
+}
+
+TEST_F(ClientInviteTest, AckCarriesOnlyTheTopViaOfAMultiViaInvite) {
+  Req r;
+  r.branch = "z9hG4bKout1";
+  r.sentBy = "192.0.2.1:5060";
+  std::string text = requestText(r);
+  const std::string via = "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKout1";
+  text.replace(text.find(via), via.size(),
+               via + ";x=\"a,b\", SIP/2.0/TCP 10.9.9.9;branch=z9hG4bKdown");
+  send(text);
+  deliver(rsp(603));
+  ASSERT_EQ(sender.sent.size(), 2u);
+  const SipMessage ack = sentMessage(1);
+  EXPECT_EQ(ack.headerCount(HeaderId::Via), 1u);
+  EXPECT_EQ(ack.header(HeaderId::Via)->value,
+            "SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bKout1;x=\"a,b\"");
+  auto vias = ack.vias();
+  ASSERT_TRUE(vias.has_value());
+  EXPECT_EQ(vias->size(), 1u);
+}
+
+TEST_F(ClientInviteTest, DestroyingTheLayerCancelsItsTimers) {
+  send(invite());
+  deliver(rsp(180));
+  Req o;
+  o.method = "OPTIONS";
+  o.branch = "z9hG4bKo2";
+  send(requestText(o));
+  EXPECT_GT(timers.pending(), 0u);
+  layer.reset();
+  EXPECT_EQ(timers.pending(), 0u);
+  runFor(100s);
+  EXPECT_EQ(sender.sent.size(), 2u);
 }
 
 TEST_F(ClientInviteTest, TimerDAbsorbsFinalRetransmissionsThenEnds) {

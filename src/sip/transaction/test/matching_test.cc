@@ -37,6 +37,44 @@ TEST_F(MatchingTest, CancelFindsItsInviteAndGetsItsOwnTransaction) {
   EXPECT_EQ(layer->counters().unmatchedCancels, 0u);
 }
 
+TEST_F(MatchingTest, TuAnswersCancelAndInviteFromInsideOnCancelOverTcp) {
+  // The usual UAS reaction, all inside the callback; on TCP the CANCEL's transaction ends
+  // at once (timer J = 0) while the layer is still inside its own frame.
+  struct CancelTu : TransactionUser {
+    TransactionLayer* layer = nullptr;
+    int cancels = 0;
+    void onRequest(ServerTransactionHandle, const SipMessage&, const Flow&) override {}
+    void onCancel(ServerTransactionHandle c, ServerTransactionHandle i, const SipMessage& cancel,
+                  const Flow&) override {
+      ++cancels;
+      EXPECT_TRUE(layer->respond(c, makeResponse(cancel, 200, {}, "t")).has_value());
+      EXPECT_FALSE(layer->serverState(c).has_value());
+      EXPECT_EQ(cancel.method(), Method::Cancel);  // still readable after its end
+      const SipMessage* invite = layer->request(i);
+      ASSERT_NE(invite, nullptr);
+      EXPECT_TRUE(layer->respond(i, makeResponse(*invite, 487, {}, "t")).has_value());
+    }
+    void onAck(const SipMessage&, const Flow&, ServerTransactionHandle) override {}
+    void onResponse(ClientTransactionHandle, const SipMessage&) override {}
+    void onStrayResponse(const SipMessage&, const Flow&) override {}
+    void onClientTimeout(ClientTransactionHandle) override {}
+    void onClientTransportError(ClientTransactionHandle) override {}
+  };
+  CancelTu cancelTu;
+  TransactionLayer reacting(timers, TimerConfig{}, sender, cancelTu);
+  cancelTu.layer = &reacting;
+  reacting.onMessage(parseOrDie(requestText(Req{})), tcpFlow());
+  Req cancel;
+  cancel.method = "CANCEL";
+  reacting.onMessage(parseOrDie(requestText(cancel)), tcpFlow());
+  EXPECT_EQ(cancelTu.cancels, 1);
+  ASSERT_EQ(sender.sent.size(), 2u);
+  EXPECT_EQ(sentCode(0), 200);
+  EXPECT_EQ(sentCode(1), 487);
+  EXPECT_EQ(reacting.size(), 1u);  // the INVITE waits for its ACK (timer H)
+  EXPECT_EQ(reacting.counters().serverTerminated, 1u);
+}
+
 TEST_F(MatchingTest, CancelForUnknownTransactionIsReportedSoTuCanSend481) {
   Req cancel;
   cancel.method = "CANCEL";

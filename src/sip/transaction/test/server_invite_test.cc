@@ -53,6 +53,7 @@ TEST_F(ServerInviteTest, No100WhenTuAnswersWithin200ms) {
   const auto h = receiveInvite();
   runFor(150ms);
   ASSERT_TRUE(layer->respond(h, answer(h, 180)).has_value());
+  EXPECT_EQ(timers.pending(), 0u);  // the 100 Trying timer is cancelled
   runFor(1s);
   ASSERT_EQ(sender.sent.size(), 1u);
   EXPECT_EQ(sentCode(0), 180);
