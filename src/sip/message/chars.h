@@ -9,20 +9,20 @@
 namespace trunkline::sip::detail {
 
 enum CharClass : std::uint16_t {
-  kToken = 1 << 0,      // token
-  kWsp = 1 << 1,        // SP / HTAB
-  kDigit = 1 << 2,      // DIGIT
-  kAlpha = 1 << 3,      // ALPHA
-  kHex = 1 << 4,        // HEXDIG
-  kUnreserved = 1 << 5, // alphanum / mark
-  kUser = 1 << 6,       // unreserved / user-unreserved (escaped handled apart)
-  kPassword = 1 << 7,   // unreserved / "&" "=" "+" "$" ","
-  kParam = 1 << 8,      // unreserved / param-unreserved
-  kHnv = 1 << 9,        // unreserved / hnv-unreserved
-  kWord = 1 << 10,      // word (Call-ID)
-  kHost = 1 << 11,      // alphanum / "-" / "." (hostname, IPv4)
-  kUric = 1 << 12,      // reserved / unreserved (absoluteURI), "%" handled apart
-  kGenValue = 1 << 13,  // token / host characters of a gen-value ("[" "]" ":")
+  kToken = 1 << 0,       // token
+  kWsp = 1 << 1,         // SP / HTAB
+  kDigit = 1 << 2,       // DIGIT
+  kAlpha = 1 << 3,       // ALPHA
+  kHex = 1 << 4,         // HEXDIG
+  kUnreserved = 1 << 5,  // alphanum / mark
+  kUser = 1 << 6,        // unreserved / user-unreserved (escaped handled apart)
+  kPassword = 1 << 7,    // unreserved / "&" "=" "+" "$" ","
+  kParam = 1 << 8,       // unreserved / param-unreserved
+  kHnv = 1 << 9,         // unreserved / hnv-unreserved
+  kWord = 1 << 10,       // word (Call-ID)
+  kHost = 1 << 11,       // alphanum / "-" / "." (hostname, IPv4)
+  kUric = 1 << 12,       // reserved / unreserved (absoluteURI), "%" handled apart
+  kGenValue = 1 << 13,   // token / host characters of a gen-value ("[" "]" ":")
 };
 
 constexpr std::array<std::uint16_t, 256> makeTable() {
@@ -60,10 +60,16 @@ inline constexpr std::array<std::uint16_t, 256> kCharTable = makeTable();
 inline bool is(char c, std::uint16_t cls) {
   return (kCharTable[static_cast<unsigned char>(c)] & cls) != 0;
 }
-inline bool isWsp(char c) { return c == ' ' || c == '\t'; }
+inline bool isWsp(char c) {
+  return c == ' ' || c == '\t';
+}
 /// Whitespace inside an already-unfolded header value: SP, HTAB and the CR/LF of folds.
-inline bool isLws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-inline char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c; }
+inline bool isLws(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+inline char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
+}
 
 inline bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

@@ -92,10 +92,10 @@ HeaderId compactForm(char c) {
     case 'e': return HeaderId::ContentEncoding;
     case 's': return HeaderId::Subject;
     case 'k': return HeaderId::Supported;
-    case 'o': return HeaderId::Event;            // RFC 6665
-    case 'r': return HeaderId::ReferTo;          // RFC 3515
-    case 'x': return HeaderId::SessionExpires;   // RFC 4028
-    case 'y': return HeaderId::Identity;         // RFC 8224
+    case 'o': return HeaderId::Event;           // RFC 6665
+    case 'r': return HeaderId::ReferTo;         // RFC 3515
+    case 'x': return HeaderId::SessionExpires;  // RFC 4028
+    case 'y': return HeaderId::Identity;        // RFC 8224
     default: return HeaderId::Other;
   }
 }

@@ -9,8 +9,7 @@
 namespace trunkline::sip::detail {
 
 inline tl::unexpected<ParseError> failAt(ParseErrc code, std::size_t offset,
-                                         std::string_view detail,
-                                         std::string_view header = {}) {
+                                         std::string_view detail, std::string_view header = {}) {
   return tl::unexpected<ParseError>(
       ParseError{code, static_cast<std::uint32_t>(offset), header, detail});
 }

@@ -17,7 +17,9 @@ namespace {
 constexpr std::uint16_t kNone = 0xFFFF;
 constexpr std::size_t kReserveHeaders = 24;
 
-bool isSupportedVersion(std::string_view v) { return detail::iequals(v, "SIP/2.0"); }
+bool isSupportedVersion(std::string_view v) {
+  return detail::iequals(v, "SIP/2.0");
+}
 
 // A header-level error built from a value parser's error: keep its detail and position,
 // name the header, and use the header's own code.
@@ -280,8 +282,7 @@ ParseResult<void> SipMessage::parseMandatory(const ParseOptions& opts) {
     std::size_t at = v.find('@');
     std::string_view left = v.substr(0, at);
     std::string_view right = at == std::string_view::npos ? "x" : v.substr(at + 1);
-    if (left.empty() || right.empty() ||
-        detail::spanOf(left, 0, detail::kWord) != left.size() ||
+    if (left.empty() || right.empty() || detail::spanOf(left, 0, detail::kWord) != left.size() ||
         detail::spanOf(right, 0, detail::kWord) != right.size()) {
       return failAt(ParseErrc::BadCallId, offsetOf(v), "not word[@word]", "Call-ID");
     }
@@ -406,8 +407,8 @@ ParseResult<std::vector<NameAddr>> SipMessage::contacts() const {
     auto r = parseNameAddrList(f.value, out);
     if (!r) return headerError(ParseErrc::BadContact, r.error(), offsetOf(f.value), "Contact");
   }
-  if (out.size() > 1 && std::any_of(out.begin(), out.end(),
-                                    [](const NameAddr& a) { return a.wildcard; })) {
+  if (out.size() > 1 &&
+      std::any_of(out.begin(), out.end(), [](const NameAddr& a) { return a.wildcard; })) {
     return failAt(ParseErrc::BadContact, 0, "'*' must be the only Contact", "Contact");
   }
   return out;
@@ -427,8 +428,7 @@ ParseResult<void> SipMessage::validate() const {
         if (!r) return headerError(ParseErrc::BadHeaderValue, r.error(), offsetOf(f.value), name);
         for (const NameAddr& a : scratch) {
           if (a.wildcard) {
-            return failAt(ParseErrc::BadHeaderValue, offsetOf(f.value), "'*' is not a route",
-                          name);
+            return failAt(ParseErrc::BadHeaderValue, offsetOf(f.value), "'*' is not a route", name);
           }
         }
         break;

@@ -53,8 +53,8 @@ ParseResult<void> parseOne(std::string_view s, std::size_t& pos, NameAddr& out) 
       p = q;
     } else {
       std::size_t e = p;
-      while (e < s.size() && !detail::isLws(s[e]) && s[e] != ';' && s[e] != ',' &&
-             s[e] != '?' && s[e] != '<' && s[e] != '>' && s[e] != '"') {
+      while (e < s.size() && !detail::isLws(s[e]) && s[e] != ';' && s[e] != ',' && s[e] != '?' &&
+             s[e] != '<' && s[e] != '>' && s[e] != '"') {
         ++e;
       }
       if (e < s.size() && s[e] == '?') {

@@ -42,8 +42,7 @@ std::string_view describe(ParseErrc e) {
 
 std::string ParseError::text() const {
   std::string out(describe(code));
-  if (!header.empty() && (code == ParseErrc::MissingHeader ||
-                          code == ParseErrc::DuplicateHeader ||
+  if (!header.empty() && (code == ParseErrc::MissingHeader || code == ParseErrc::DuplicateHeader ||
                           code == ParseErrc::BadHeaderValue)) {
     out += ": ";
     out += header;
@@ -221,7 +220,9 @@ std::optional<std::string_view> ParamList::get(std::string_view name) const {
   return std::nullopt;
 }
 
-bool ParamList::has(std::string_view name) const { return get(name).has_value(); }
+bool ParamList::has(std::string_view name) const {
+  return get(name).has_value();
+}
 
 std::vector<Param> ParamList::all() const {
   std::vector<Param> out;

@@ -213,7 +213,9 @@ ParseResult<void> parseSipRest(std::string_view rest, std::size_t base, Uri& u) 
   return {};
 }
 
-bool isPhoneVisual(char c) { return c == '-' || c == '.' || c == '(' || c == ')'; }
+bool isPhoneVisual(char c) {
+  return c == '-' || c == '.' || c == '(' || c == ')';
+}
 
 ParseResult<void> parseTelRest(std::string_view rest, std::size_t base, Uri& u) {
   std::size_t semi = rest.find(';');
@@ -291,9 +293,9 @@ std::vector<NameValue> splitHeaders(std::string_view raw) {
     if (e == std::string_view::npos) e = raw.size();
     std::string_view one = raw.substr(p, e - p);
     std::size_t eq = one.find('=');
-    out.emplace_back(lowerCopy(unescapeLenient(one.substr(0, eq))),
-                     eq == std::string_view::npos ? std::string()
-                                                  : unescapeLenient(one.substr(eq + 1)));
+    out.emplace_back(
+        lowerCopy(unescapeLenient(one.substr(0, eq))),
+        eq == std::string_view::npos ? std::string() : unescapeLenient(one.substr(eq + 1)));
     p = e + 1;
   }
   std::sort(out.begin(), out.end());
