@@ -44,9 +44,7 @@ std::string supportedValue() {
 }  // namespace
 
 SipService::SipService(base::TimerQueue& timers, ServiceConfig config)
-    : timers_(timers),
-      config_(std::move(config)),
-      malformedLog_(timers.clock(), std::chrono::seconds(10), 5) {}
+    : timers_(timers), config_(std::move(config)) {}
 
 std::string SipService::newTag() {
   return fmt::format("{:016x}", random_.nextU64());
@@ -209,12 +207,6 @@ void SipService::onMalformed(std::string_view bytes, const sip::ParseError& erro
   std::string extra =
       config_.serverHeader.empty() ? "" : fmt::format("Server: {}\r\n", config_.serverHeader);
   auto rsp = responseToMalformed(bytes, code, reason, newTag(), extra);
-  std::uint64_t suppressed = 0;
-  if (malformedLog_.allow(suppressed)) {
-    TL_LOG_WARN("malformed message from {} ({}): {}{}", from.remote.toString(),
-                sip::transportName(from.kind), error.text(),
-                suppressed ? fmt::format(" ({} similar suppressed)", suppressed) : "");
-  }
   if (!rsp) {
     ++counters_.malformedDropped;
     return;

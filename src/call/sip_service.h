@@ -77,7 +77,6 @@ class SipService final : public sip::TransactionUser {
   sip::TransactionLayer* layer_ = nullptr;
   sip::BranchGenerator random_;
   ServiceCounters counters_;
-  base::RateLimiter malformedLog_;
   // §8.2.2.2 merged-request detection: Call-ID + From tag + CSeq -> top Via branch of the
   // first copy seen, remembered for 64*T1 (the life of its server transaction).
   std::unordered_map<std::string, std::string> recentRequests_;
