@@ -17,6 +17,7 @@ REPS="${REPS:-10}"
 MIN_TIME="${MIN_TIME:-0.3}"
 JOBS="${JOBS:-2}"
 CALLGRIND=0
+ARGS_GIVEN="$*"
 EXTRA=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
@@ -31,13 +32,22 @@ done
 if [[ ! -f "$BUILD_DIR/build.ninja" ]] ||
    ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$BUILD_DIR/CMakeCache.txt"; then
   cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTL_BUILD_TESTS=OFF \
-    -DTL_BUILD_BENCH=ON >/dev/null
+    -DTL_BUILD_BENCH=ON >/dev/null || { echo "cmake configure failed" >&2; exit 1; }
 fi
-cmake --build "$BUILD_DIR" -j"$JOBS" --target bench_sip_parse >/dev/null
+if ! build_log="$(cmake --build "$BUILD_DIR" -j"$JOBS" --target bench_sip_parse 2>&1)"; then
+  echo "$build_log" | tail -40
+  echo "build of bench_sip_parse failed (see above)" >&2
+  exit 1
+fi
 BIN="$BUILD_DIR/bench/bench_sip_parse"
 
 echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
-echo "commit:  $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+parser_dirty=""
+if [[ -n "$(git -C "$ROOT" status --porcelain -- ':(glob)src/sip/message/*.cc' ':(glob)src/sip/message/*.h' 2>/dev/null)" ]]; then
+  parser_dirty=" + uncommitted changes"
+fi
+echo "commit:  HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), src/sip/message at $(git -C "$ROOT" log -1 --format=%h -- src/sip/message 2>/dev/null || echo unknown)$parser_dirty"
+echo "command: bench/run_parse_bench.sh $ARGS_GIVEN (REPS=$REPS MIN_TIME=$MIN_TIME)"
 echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), pinned to CPU $BENCH_CPU"
 echo "libs:    libosip2 $(pkg-config --modversion libosip2), sofia-sip-ua $(pkg-config --modversion sofia-sip-ua)"
 echo
