@@ -1,6 +1,8 @@
 // Header name → HeaderId: long and compact forms (RFC 3261 §7.3.3, §20 and the extension
 // RFCs that define compact forms), compared case-insensitively without allocating.
 #include <array>
+#include <cstdint>
+#include <cstring>
 
 #include "sip/message/chars.h"
 #include "sip/message/message.h"
@@ -11,54 +13,55 @@ namespace {
 
 struct NameEntry {
   std::string_view name;
+  std::string_view lower;
   HeaderId id;
 };
 
 // Grouped by length so that a lookup compares against a handful of candidates at most.
 constexpr NameEntry kNames[] = {
-    {"Via", HeaderId::Via},
-    {"From", HeaderId::From},
-    {"To", HeaderId::To},
-    {"Call-ID", HeaderId::CallId},
-    {"CSeq", HeaderId::CSeq},
-    {"Contact", HeaderId::Contact},
-    {"Max-Forwards", HeaderId::MaxForwards},
-    {"Content-Length", HeaderId::ContentLength},
-    {"Content-Type", HeaderId::ContentType},
-    {"Route", HeaderId::Route},
-    {"Record-Route", HeaderId::RecordRoute},
-    {"Authorization", HeaderId::Authorization},
-    {"Proxy-Authorization", HeaderId::ProxyAuthorization},
-    {"WWW-Authenticate", HeaderId::WwwAuthenticate},
-    {"Proxy-Authenticate", HeaderId::ProxyAuthenticate},
-    {"Expires", HeaderId::Expires},
-    {"Min-Expires", HeaderId::MinExpires},
-    {"Supported", HeaderId::Supported},
-    {"Require", HeaderId::Require},
-    {"Proxy-Require", HeaderId::ProxyRequire},
-    {"Unsupported", HeaderId::Unsupported},
-    {"Allow", HeaderId::Allow},
-    {"Accept", HeaderId::Accept},
-    {"User-Agent", HeaderId::UserAgent},
-    {"Server", HeaderId::Server},
-    {"Subject", HeaderId::Subject},
-    {"Event", HeaderId::Event},
-    {"Refer-To", HeaderId::ReferTo},
-    {"RSeq", HeaderId::RSeq},
-    {"RAck", HeaderId::RAck},
-    {"Session-Expires", HeaderId::SessionExpires},
-    {"Min-SE", HeaderId::MinSE},
-    {"Reason", HeaderId::Reason},
-    {"Content-Encoding", HeaderId::ContentEncoding},
-    {"Accept-Encoding", HeaderId::AcceptEncoding},
-    {"Accept-Language", HeaderId::AcceptLanguage},
-    {"Date", HeaderId::Date},
-    {"Timestamp", HeaderId::Timestamp},
-    {"Retry-After", HeaderId::RetryAfter},
-    {"Warning", HeaderId::Warning},
-    {"P-Asserted-Identity", HeaderId::PAssertedIdentity},
-    {"Privacy", HeaderId::Privacy},
-    {"Identity", HeaderId::Identity},
+    {"Via", "via", HeaderId::Via},
+    {"From", "from", HeaderId::From},
+    {"To", "to", HeaderId::To},
+    {"Call-ID", "call-id", HeaderId::CallId},
+    {"CSeq", "cseq", HeaderId::CSeq},
+    {"Contact", "contact", HeaderId::Contact},
+    {"Max-Forwards", "max-forwards", HeaderId::MaxForwards},
+    {"Content-Length", "content-length", HeaderId::ContentLength},
+    {"Content-Type", "content-type", HeaderId::ContentType},
+    {"Route", "route", HeaderId::Route},
+    {"Record-Route", "record-route", HeaderId::RecordRoute},
+    {"Authorization", "authorization", HeaderId::Authorization},
+    {"Proxy-Authorization", "proxy-authorization", HeaderId::ProxyAuthorization},
+    {"WWW-Authenticate", "www-authenticate", HeaderId::WwwAuthenticate},
+    {"Proxy-Authenticate", "proxy-authenticate", HeaderId::ProxyAuthenticate},
+    {"Expires", "expires", HeaderId::Expires},
+    {"Min-Expires", "min-expires", HeaderId::MinExpires},
+    {"Supported", "supported", HeaderId::Supported},
+    {"Require", "require", HeaderId::Require},
+    {"Proxy-Require", "proxy-require", HeaderId::ProxyRequire},
+    {"Unsupported", "unsupported", HeaderId::Unsupported},
+    {"Allow", "allow", HeaderId::Allow},
+    {"Accept", "accept", HeaderId::Accept},
+    {"User-Agent", "user-agent", HeaderId::UserAgent},
+    {"Server", "server", HeaderId::Server},
+    {"Subject", "subject", HeaderId::Subject},
+    {"Event", "event", HeaderId::Event},
+    {"Refer-To", "refer-to", HeaderId::ReferTo},
+    {"RSeq", "rseq", HeaderId::RSeq},
+    {"RAck", "rack", HeaderId::RAck},
+    {"Session-Expires", "session-expires", HeaderId::SessionExpires},
+    {"Min-SE", "min-se", HeaderId::MinSE},
+    {"Reason", "reason", HeaderId::Reason},
+    {"Content-Encoding", "content-encoding", HeaderId::ContentEncoding},
+    {"Accept-Encoding", "accept-encoding", HeaderId::AcceptEncoding},
+    {"Accept-Language", "accept-language", HeaderId::AcceptLanguage},
+    {"Date", "date", HeaderId::Date},
+    {"Timestamp", "timestamp", HeaderId::Timestamp},
+    {"Retry-After", "retry-after", HeaderId::RetryAfter},
+    {"Warning", "warning", HeaderId::Warning},
+    {"P-Asserted-Identity", "p-asserted-identity", HeaderId::PAssertedIdentity},
+    {"Privacy", "privacy", HeaderId::Privacy},
+    {"Identity", "identity", HeaderId::Identity},
 };
 
 constexpr std::size_t kMaxNameLen = 20;
@@ -79,6 +82,27 @@ constexpr LengthIndex makeIndex() {
 }
 
 constexpr LengthIndex kIndex = makeIndex();
+
+// Header names are tokens; the names we know are letters and '-', for which OR-ing 0x20
+// lower-cases a letter and leaves '-' alone, so 8 bytes compare at once. (CR also maps to
+// '-'; it is not a token character, and the caller rules it out below.)
+bool equalsLower(std::string_view in, std::string_view lower) {
+  const char* a = in.data();
+  const char* b = lower.data();
+  const std::size_t n = in.size();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    std::uint64_t x;
+    std::uint64_t y;
+    std::memcpy(&x, a + i, 8);
+    std::memcpy(&y, b + i, 8);
+    if ((x | 0x2020202020202020ull) != y) return false;
+  }
+  for (; i < n; ++i) {
+    if (static_cast<char>(a[i] | 0x20) != b[i]) return false;
+  }
+  return std::memchr(a, '\r', n) == nullptr;
+}
 
 HeaderId compactForm(char c) {
   switch (detail::lower(c)) {
@@ -105,10 +129,10 @@ HeaderId compactForm(char c) {
 HeaderId headerIdFromName(std::string_view name) {
   if (name.size() == 1) return compactForm(name[0]);
   if (name.size() > kMaxNameLen) return HeaderId::Other;
-  const char first = detail::lower(name[0]);
+  const char first = static_cast<char>(name[0] | 0x20);
   for (std::uint8_t k = 0; k < kIndex.count[name.size()]; ++k) {
     const NameEntry& e = kNames[kIndex.idx[name.size()][k]];
-    if (detail::lower(e.name[0]) == first && detail::iequals(e.name, name)) return e.id;
+    if (e.lower[0] == first && equalsLower(name, e.lower)) return e.id;
   }
   return HeaderId::Other;
 }

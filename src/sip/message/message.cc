@@ -110,7 +110,10 @@ ParseResult<void> SipMessage::parseStartLine(std::string_view line, std::size_t 
     return {};
   }
 
-  std::size_t sp1 = line.find(' ');
+  const void* spp = std::memchr(line.data(), ' ', line.size());
+  std::size_t sp1 = spp == nullptr
+                        ? std::string_view::npos
+                        : static_cast<std::size_t>(static_cast<const char*>(spp) - line.data());
   if (sp1 == std::string_view::npos || sp1 == 0) {
     return failAt(ParseErrc::BadStartLine, base, "not a request line or status line");
   }
@@ -124,14 +127,15 @@ ParseResult<void> SipMessage::parseStartLine(std::string_view line, std::size_t 
     return failAt(ParseErrc::BadStartLine, base + line.size() - 1,
                   "whitespace at the end of the request line");
   }
-  std::size_t sp2 = line.rfind(' ');
+  std::size_t sp2 = line.size() - 1;
+  while (line[sp2] != ' ') --sp2;  // sp1 is a space, so this stops
   if (sp2 == sp1) return failAt(ParseErrc::BadStartLine, base, "missing SIP-Version");
   std::string_view uri = line.substr(sp1 + 1, sp2 - sp1 - 1);
   version_ = line.substr(sp2 + 1);
   if (uri.empty() || detail::isWsp(uri.front()) || detail::isWsp(uri.back())) {
     return failAt(ParseErrc::BadStartLine, base + sp1, "more than one SP between elements");
   }
-  if (uri.find_first_of(" \t") != std::string_view::npos) {
+  if (std::any_of(uri.begin(), uri.end(), [](char c) { return detail::isWsp(c); })) {
     return failAt(ParseErrc::BadRequestUri, base + sp1 + 1, "whitespace inside the URI");
   }
   if (!isSupportedVersion(version_)) {
@@ -203,9 +207,8 @@ ParseResult<void> SipMessage::parseHeaderSection(std::size_t pos, const ParseOpt
     const std::size_t valueStart = pos;
     std::size_t le;
     for (;;) {
-      const void* lf = std::memchr(b + pos, '\n', n - pos);
-      if (lf == nullptr) return failAt(ParseErrc::UnterminatedHeaders, pos, "no line end");
-      le = static_cast<std::size_t>(static_cast<const char*>(lf) - b);
+      le = detail::findNewline(b, pos, n);
+      if (le == n) return failAt(ParseErrc::UnterminatedHeaders, pos, "no line end");
       if (le + 1 < n && detail::isWsp(b[le + 1])) {
         pos = le + 1;  // folded: the field goes on
         continue;

@@ -73,27 +73,33 @@ bool isIpv6Address(std::string_view s) {
 }
 
 bool isHostName(std::string_view s) {
+  // hostname = *( domainlabel "." ) toplabel [ "." ]; labels of alphanum and inner '-';
+  // toplabel starts with a letter. All-numeric names are IPv4 addresses instead.
   if (s.empty()) return false;
-  if (spanOf(s, 0, kDigit) > 0 && s.find_first_not_of("0123456789.") == std::string_view::npos) {
-    return isIpv4Address(s);
-  }
-  std::string_view h = s.back() == '.' ? s.substr(0, s.size() - 1) : s;
-  if (h.empty()) return false;
-  std::size_t start = 0;
-  std::size_t lastLabel = 0;
-  while (start <= h.size()) {
-    std::size_t dot = h.find('.', start);
-    if (dot == std::string_view::npos) dot = h.size();
-    std::string_view label = h.substr(start, dot - start);
-    if (label.empty() || label.front() == '-' || label.back() == '-') return false;
-    for (char c : label) {
-      if (!is(c, kAlpha | kDigit) && c != '-') return false;
+  std::size_t n = s.size();
+  if (s[n - 1] == '.') --n;
+  if (n == 0) return false;
+  bool numeric = true;
+  std::size_t labelStart = 0;
+  char prev = '.';
+  for (std::size_t i = 0; i < n; ++i) {
+    const char c = s[i];
+    if (c == '.') {
+      if (i == labelStart || prev == '-') return false;
+      labelStart = i + 1;
+    } else if (is(c, kAlpha)) {
+      numeric = false;
+    } else if (c == '-') {
+      if (i == labelStart) return false;
+      numeric = false;
+    } else if (!is(c, kDigit)) {
+      return false;
     }
-    lastLabel = start;
-    start = dot + 1;
+    prev = c;
   }
-  // toplabel = ALPHA *( alphanum / "-" ) alphanum: names cannot end in a numeric label.
-  return is(h[lastLabel], kAlpha);
+  if (prev == '-') return false;
+  if (numeric) return n == s.size() && isIpv4Address(s);
+  return is(s[labelStart], kAlpha);
 }
 
 }  // namespace detail
