@@ -21,8 +21,8 @@ base::Result<ops::NodeConfig> resolveConfig(const CommandLine& cl) {
                     *cl.logLevel));
   if (auto v = ops::validate(cfg); !v) {
     auto e = v.error();
-    if (!cl.listen.empty() && e.message.starts_with("listen "))
-      e.message = "--" + e.message;  // the bad value came from the command line
+    if (!cl.listen.empty() && e.message.starts_with("invalid listen address"))
+      e.message = "--listen: " + e.message;  // the bad value came from the command line
     else if (!cfg.sourceFile.empty())
       e.message = cfg.sourceFile + ": " + e.message;
     return tl::unexpected(e);

@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <toml.hpp>
 
-#include "net/address.h"
+#include "sip/transport/listen_spec.h"
 
 namespace trunkline::ops {
 namespace {
@@ -59,15 +59,9 @@ std::uint32_t getUint(const std::string& file, const toml::value& v, std::string
 
 // Syntax of a listen spec; nullopt when fine, else what is wrong.
 std::optional<std::string> listenSpecProblem(const std::string& spec) {
-  auto colon = spec.find(':');
-  std::string_view proto = std::string_view(spec).substr(0, colon);
-  if (colon == std::string::npos || (proto != "udp" && proto != "tcp" && proto != "tls"))
-    return fmt::format("listen '{}': expected udp:, tcp: or tls: followed by address:port", spec);
-  if (!net::Address::parse(std::string_view(spec).substr(colon + 1)))
-    return fmt::format(
-        "listen '{}': '{}' is not an IP address with port (e.g. 127.0.0.1:5060 or [::1]:5060)",
-        spec, spec.substr(colon + 1));
-  return std::nullopt;
+  auto parsed = sip::parseListenSpec(spec);
+  if (parsed) return std::nullopt;
+  return parsed.error().message;
 }
 
 template <class F>

@@ -56,7 +56,7 @@ class CliTest(unittest.TestCase):
     def test_bad_listen_on_command_line(self):
         p = run("--listen", "udp:not-an-ip:5060", "--data-dir", os.path.join(self.tmp(), "d"))
         self.assertEqual(p.returncode, 2)
-        self.assertIn("--listen 'udp:not-an-ip:5060'", p.stderr)
+        self.assertIn("--listen: invalid listen address 'udp:not-an-ip:5060'", p.stderr)
 
     def test_data_dir_database_and_clean_shutdown(self):
         tl = Trunkline().start()
