@@ -52,6 +52,19 @@ base::Result<net::Address> TransportLayer::listen(const ListenSpec& spec) {
   return l->local();
 }
 
+base::Result<std::vector<ListenSpec>> TransportLayer::listenAll(
+    const std::vector<std::string>& specs) {
+  std::vector<ListenSpec> bound;
+  for (const std::string& text : specs) {
+    auto spec = parseListenSpec(text);
+    if (!spec) return tl::unexpected(spec.error());
+    auto addr = listen(*spec);
+    if (!addr) return tl::unexpected(addr.error());
+    bound.push_back({spec->kind, *addr});
+  }
+  return bound;
+}
+
 std::vector<ListenSpec> TransportLayer::listeners() const {
   std::vector<ListenSpec> out;
   for (const auto& s : udp_) out.push_back({TransportKind::Udp, s->local()});

@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
@@ -113,7 +114,10 @@ class TransportLayer {
 
   /// Opens a UDP socket or a TCP/TLS listener; returns the bound address (port 0 resolved).
   base::Result<net::Address> listen(const ListenSpec& spec);
-  /// Every open listener with its bound address, in listen() order.
+  /// Parses and opens each spec ("udp:0.0.0.0:5060", ...); stops at the first failure,
+  /// whose message names the spec. Listeners opened before it stay open.
+  base::Result<std::vector<ListenSpec>> listenAll(const std::vector<std::string>& specs);
+  /// Every open listener with its bound address, UDP first, each kind in listen() order.
   std::vector<ListenSpec> listeners() const;
   /// The first listener of `kind` and IP family (AF_INET / AF_INET6), if any.
   std::optional<net::Address> listenAddress(TransportKind kind, int family = AF_INET) const;

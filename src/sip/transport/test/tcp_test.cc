@@ -152,6 +152,25 @@ TEST_F(TcpPair, PerSourceIpLimitClosesTheExcess) {
   EXPECT_EQ(server->connectionCount(), 2u);
 }
 
+TEST_F(TcpPair, TotalConnectionLimit) {
+  TransportOptions opts;
+  opts.maxConnections = 1;
+  open("tcp:127.0.0.1:0", opts);
+  RawTcpClient a(serverAddr), b(serverAddr);
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(runUntil([&] {
+    return server->counters().connectionsAccepted + server->counters().connectionsRefused == 2;
+  }));
+  EXPECT_EQ(server->counters().connectionsRefused, 1u);
+  EXPECT_EQ(server->connectionCount(), 1u);
+  // Outbound connections count too.
+  ASSERT_TRUE(client->send(toServer(), testing::request(1, "TCP")));
+  net::Address other = serverAddr;
+  other.setPort(1);
+  EXPECT_FALSE(client->send({TransportKind::Tcp, {}, other, 0}, testing::request(2, "TCP")));
+  EXPECT_EQ(client->counters().connectionsRefused, 1u);
+}
+
 TEST_F(TcpPair, MissingContentLengthIsReportedAndCloses) {
   open();
   RawTcpClient raw(serverAddr);

@@ -98,6 +98,32 @@ TEST_F(UdpPair, KeepAlivesAreCountedNotDelivered) {
   EXPECT_TRUE(serverRec.errors.empty());
 }
 
+TEST(Udp, ListenAllAndSendFromTheFlowsLocalSocket) {
+  base::SystemClock clock;
+  net::EventLoop loop{clock};
+  Recorder rec;
+  TransportLayer server(loop), client(loop);
+  server.setHandler(&rec);
+  auto s = server.listenAll({"udp:127.0.0.1:0"});
+  ASSERT_TRUE(s) << s.error().message;
+  auto c = client.listenAll({"udp:127.0.0.1:0", "udp:127.0.0.1:0", "udp:[::1]:0"});
+  ASSERT_TRUE(c) << c.error().message;
+  ASSERT_EQ(c->size(), 3u);
+  const net::Address to = s->at(0).address;
+  // The second socket is chosen by flow.local; the source the server sees proves it.
+  ASSERT_TRUE(client.send({TransportKind::Udp, c->at(1).address, to, 0}, testing::request(1)));
+  ASSERT_TRUE(loop.runUntil([&] { return rec.messages.size() == 1; }));
+  EXPECT_EQ(rec.messages[0].flow.remote, c->at(1).address);
+  // No local: the first socket of the destination's family.
+  ASSERT_TRUE(client.send({TransportKind::Udp, {}, to, 0}, testing::request(2)));
+  ASSERT_TRUE(loop.runUntil([&] { return rec.messages.size() == 2; }));
+  EXPECT_EQ(rec.messages[1].flow.remote, c->at(0).address);
+
+  auto bad = server.listenAll({"udp:127.0.0.1:0", "udp:nowhere:1"});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("udp:nowhere:1"), std::string::npos);
+}
+
 TEST(Udp, OversizeDatagramIsReportedTooLarge) {
   base::SystemClock clock;
   net::EventLoop loop{clock};
