@@ -1,0 +1,140 @@
+#pragma once
+// The data model of a trunking service, as plain value structs. routing/, billing/,
+// fraud/ and the API work on these (never on SIP types); storage implementations persist
+// them. Ids are database row ids (0 = not yet stored). Times are Unix milliseconds (wall
+// clock) unless named otherwise. Money is integer minor units (added by billing).
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace trunkline::storage {
+
+using Id = std::int64_t;
+
+/// A customer.
+struct Account {
+  Id id = 0;
+  std::string name;            // unique, human-readable
+  std::string country = "US";  // ISO 3166-1 alpha-2; drives number normalisation
+  bool enabled = true;
+};
+
+enum class Transport : std::uint8_t { Udp, Tcp, Tls };
+
+/// How a trunk's caller ID is treated on outbound calls.
+enum class CallerIdPolicy : std::uint8_t {
+  PassThrough,     // as sent by the PBX
+  Fixed,           // always Trunk::fixedCallerId
+  AccountNumbers,  // must be one of the account's numbers, else the call is refused
+};
+
+/// Digest credentials of a trunk (or of us towards a carrier). Only HA1 hashes are
+/// stored: HA1 = H(username ":" realm ":" password) for MD5 and SHA-256 (RFC 8760).
+struct DigestCredential {
+  Id id = 0;
+  std::string username;
+  std::string realm;
+  std::string ha1Md5;     // 32 lowercase hex
+  std::string ha1Sha256;  // 64 lowercase hex
+};
+
+/// A customer's connection: one IP-PBX (or a group of them).
+struct Trunk {
+  Id id = 0;
+  Id accountId = 0;
+  std::string name;  // unique within the account
+  bool enabled = true;
+  /// Source-IP authentication: calls from these CIDRs are this trunk's ("203.0.113.0/24").
+  std::vector<std::string> allowedCidrs;
+  /// Digest authentication (407 challenge) with any of these.
+  std::vector<DigestCredential> credentials;
+  /// Registration trunk: the PBX REGISTERs (with one of `credentials`); inbound calls go
+  /// to its registered contacts.
+  bool registration = false;
+  /// Static destination for inbound calls to an IP trunk (host = IP literal or name).
+  std::string host;
+  std::uint16_t port = 5060;
+  Transport transport = Transport::Udp;
+  std::uint32_t channelLimit = 0;   // concurrent calls; 0 = unlimited
+  std::uint32_t cpsLimit = 0;       // new calls per second; 0 = unlimited
+  std::vector<std::string> codecs;  // allowed, in preference order ("PCMU", "G729"...); empty = any
+  CallerIdPolicy callerIdPolicy = CallerIdPolicy::PassThrough;
+  std::string fixedCallerId;       // E.164, for CallerIdPolicy::Fixed
+  std::uint32_t maxDurationS = 0;  // 0 = no limit
+};
+
+/// Where a DID goes when its trunk cannot take the call.
+struct BackupDestination {
+  enum class Kind : std::uint8_t { Trunk, External };
+  Kind kind = Kind::Trunk;
+  Id trunkId = 0;      // Kind::Trunk
+  std::string number;  // Kind::External: E.164 reached through the carriers (e.g. a mobile)
+};
+
+/// A DID: an E.164 number of an account, delivered to a trunk.
+struct Number {
+  Id id = 0;
+  std::string e164;  // "+14155550100"
+  Id accountId = 0;
+  Id trunkId = 0;
+  std::uint32_t ringTimeoutS = 30;         // no answer within this → next backup destination
+  std::vector<BackupDestination> backups;  // in order
+};
+
+struct Gateway {
+  Id id = 0;
+  std::string host;  // IP literal or DNS name
+  std::uint16_t port = 5060;
+  Transport transport = Transport::Udp;
+  std::uint32_t priority = 1;  // lower first
+  std::uint32_t weight = 1;    // share among equal priority
+};
+
+/// An upstream provider reaching the PSTN.
+struct Carrier {
+  Id id = 0;
+  std::string name;  // unique
+  bool enabled = true;
+  std::vector<Gateway> gateways;
+  /// Our credentials towards the carrier (when it challenges us); realm must be known.
+  std::optional<DigestCredential> credential;
+  /// Source addresses the carrier may send inbound calls from (CIDRs).
+  std::vector<std::string> inboundCidrs;
+  std::uint32_t probeIntervalS = 30;  // OPTIONS probing; 0 = off
+  std::uint32_t downAfter = 3;        // consecutive failed probes → down
+  std::uint32_t upAfter = 2;          // consecutive good probes → up
+};
+
+struct RouteTarget {
+  Id carrierId = 0;
+  std::uint32_t priority = 1;
+  std::uint32_t weight = 1;
+};
+
+/// Outbound route: destinations starting with `prefix` (digits of the E.164 number
+/// without '+'; "" = default route) go to these carriers.
+struct Route {
+  Id id = 0;
+  std::string prefix;
+  std::vector<RouteTarget> targets;
+  /// Final responses that move on to the next carrier; empty = the default set
+  /// (408, 500, 502, 503, 504 and transport failure / ring timeout).
+  std::vector<int> failoverCodes;
+  std::uint32_t ringTimeoutS = 60;  // no final answer within this → next carrier
+};
+
+/// One registered contact of a registration trunk.
+struct Registration {
+  Id trunkId = 0;
+  std::string aor;                 // sip:user@domain as registered
+  std::string contact;             // Contact URI as sent
+  std::string received;            // "udp:203.0.113.5:40123": where the REGISTER came from
+  std::uint64_t connectionId = 0;  // TCP/TLS flow to reuse (0 = none)
+  std::string callId;
+  std::uint32_t cseq = 0;
+  std::int64_t expiresAtMs = 0;
+  std::string userAgent;
+};
+
+}  // namespace trunkline::storage
