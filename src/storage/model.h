@@ -137,4 +137,52 @@ struct Registration {
   std::string userAgent;
 };
 
+enum class Direction : std::uint8_t { Outbound, Inbound };
+
+enum class Disposition : std::uint8_t {
+  Answered,
+  Busy,       // 486/600
+  NoAnswer,   // ring timeout, 408, 480
+  Failed,     // every target failed (5xx, transport), or other errors
+  Cancelled,  // the caller hung up before answer
+  Rejected,   // refused by policy: auth, ACL, limits, no route, caller ID
+};
+
+enum class HangupBy : std::uint8_t { None, Caller, Callee, System };
+
+/// One try of a call towards a target (carrier gateway or trunk).
+struct CdrAttempt {
+  Id carrierId = 0;    // 0 when the target was a trunk
+  Id trunkId = 0;      // inbound: the trunk tried
+  std::string target;  // "udp:198.51.100.7:5060"
+  int sipCode = 0;     // final response, 0 = none (timeout/transport: see reason)
+  std::string reason;  // reason phrase, or "ring timeout", "transport error"
+  std::int64_t startMs = 0;
+  std::int64_t endMs = 0;
+};
+
+/// The record of one call attempt, written once when the call ends.
+struct Cdr {
+  Id id = 0;
+  std::string callUuid;  // our id for the call
+  Id accountId = 0;      // 0 when unknown (rejected before identification)
+  Id trunkId = 0;
+  Id numberId = 0;  // inbound: the DID
+  Direction direction = Direction::Outbound;
+  std::string sourceAddress;     // "udp:203.0.113.5:5060"
+  std::string fromRaw, toRaw;    // user parts as received
+  std::string fromE164, toE164;  // normalised ("" if not a number)
+  std::int64_t startMs = 0;      // INVITE received
+  std::int64_t ringMs = 0;       // first 180/183 (0 = none)
+  std::int64_t answerMs = 0;     // 200 OK (0 = not answered)
+  std::int64_t endMs = 0;
+  std::int64_t durationMs = 0;  // end - answer, 0 if not answered
+  std::uint32_t billableS = 0;  // rounded up seconds of durationMs
+  Disposition disposition = Disposition::Failed;
+  int finalCode = 0;
+  std::string finalReason;
+  HangupBy hangupBy = HangupBy::None;
+  std::vector<CdrAttempt> attempts;
+};
+
 }  // namespace trunkline::storage
