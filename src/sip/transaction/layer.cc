@@ -337,7 +337,7 @@ const Flow* TransactionLayer::flow(ServerTransactionHandle txn) const {
 
 // ---- client side API --------------------------------------------------------------------
 
-base::Result<ClientTransactionHandle> TransactionLayer::sendRequest(std::string request,
+base::Result<ClientTransactionHandle> TransactionLayer::sendRequest(std::string_view request,
                                                                     const Flow& to) {
   Entry entry(*this);
   auto parsed = SipMessage::parse(request);
@@ -382,6 +382,22 @@ std::optional<ClientState> TransactionLayer::clientState(ClientTransactionHandle
   const ClientTxn* t = findClient(txn.id);
   if (t == nullptr) return std::nullopt;
   return t->state;
+}
+
+bool TransactionLayer::terminate(ClientTransactionHandle txn) {
+  Entry entry(*this);
+  ClientTxn* t = findClient(txn.id);
+  if (t == nullptr) return false;
+  endClient(*t);
+  return true;
+}
+
+bool TransactionLayer::terminate(ServerTransactionHandle txn) {
+  Entry entry(*this);
+  ServerTxn* t = findServer(txn.id);
+  if (t == nullptr) return false;
+  endServer(*t);
+  return true;
 }
 
 bool TransactionLayer::sendStateless(const Flow& to, std::string_view bytes) {

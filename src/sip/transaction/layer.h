@@ -75,9 +75,16 @@ class TransactionLayer {
   /// ACK for 2xx is sent with sendStateless(); an ACK for non-2xx is generated here).
   /// Errors: InvalidArgument (unparsable, ACK, no branch), AlreadyExists (branch in use),
   /// Io (the first send failed; no transaction remains, no callback is made).
-  [[nodiscard]] base::Result<ClientTransactionHandle> sendRequest(std::string request,
+  [[nodiscard]] base::Result<ClientTransactionHandle> sendRequest(std::string_view request,
                                                                   const Flow& to);
   std::optional<ClientState> clientState(ClientTransactionHandle txn) const;
+
+  /// Ends a client transaction now, silently (no callback): for the TU giving up on an
+  /// INVITE stuck in Proceeding, e.g. 64*T1 after its CANCEL got no final (§9.1), or its
+  /// own setup timer. Later responses for it are stray. False if it had already ended.
+  bool terminate(ClientTransactionHandle txn);
+  /// Ends a server transaction now, silently: for a TU that decides never to answer.
+  bool terminate(ServerTransactionHandle txn);
 
   /// Sends a message outside any transaction (ACK for 2xx, stateless replies).
   bool sendStateless(const Flow& to, std::string_view bytes);

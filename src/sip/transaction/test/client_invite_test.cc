@@ -161,6 +161,30 @@ TEST_F(ClientInviteTest, AckCarriesOnlyTheTopViaOfAMultiViaInvite) {
   EXPECT_EQ(vias->size(), 1u);
 }
 
+TEST_F(ClientInviteTest, TuCanTerminateAnInviteStuckInProceeding) {
+  const auto h = send(invite());
+  deliver(rsp(180));
+  EXPECT_TRUE(layer->terminate(h));
+  EXPECT_FALSE(layer->clientState(h).has_value());
+  EXPECT_FALSE(layer->terminate(h));
+  EXPECT_EQ(timers.pending(), 0u);
+  deliver(rsp(487));
+  EXPECT_EQ(tu.count(K::Stray), 1u);
+  EXPECT_EQ(tu.count(K::Response), 1u);
+  EXPECT_EQ(sender.sent.size(), 1u);  // no ACK from an ended transaction
+  EXPECT_EQ(layer->counters().clientTerminated, 1u);
+}
+
+TEST_F(ClientInviteTest, SendStatelessPassesBytesThrough) {
+  EXPECT_TRUE(layer->sendStateless(udpFlow(4000), "ACK sip:x SIP/2.0\r\n\r\n"));
+  ASSERT_EQ(sender.sent.size(), 1u);
+  EXPECT_EQ(sender.sent[0].bytes, "ACK sip:x SIP/2.0\r\n\r\n");
+  EXPECT_EQ(sender.sent[0].flow.remote.port(), 4000);
+  sender.fail = true;
+  EXPECT_FALSE(layer->sendStateless(udpFlow(), "x"));
+  EXPECT_EQ(layer->size(), 0u);
+}
+
 TEST_F(ClientInviteTest, DestroyingTheLayerCancelsItsTimers) {
   send(invite());
   deliver(rsp(180));

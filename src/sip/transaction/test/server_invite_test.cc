@@ -272,6 +272,17 @@ TEST_F(ServerInviteTest, HandlesAreSafeAfterTheTransactionEnds) {
   EXPECT_EQ(layer->counters().serverTerminated, 1u);
 }
 
+TEST_F(ServerInviteTest, TuCanTerminateSilently) {
+  const auto h = receiveInvite();
+  EXPECT_TRUE(layer->terminate(h));
+  EXPECT_FALSE(layer->terminate(h));
+  runFor(1s);
+  EXPECT_TRUE(sender.sent.empty());  // no 100 Trying from an ended transaction
+  EXPECT_EQ(tu.events.size(), 1u);
+  deliver(requestText(Req{}));  // the INVITE again is a new transaction
+  EXPECT_EQ(tu.count(K::Request), 2u);
+}
+
 TEST_F(ServerInviteTest, RetransmissionOnNewTcpConnectionIsAnsweredThere) {
   const auto h = receiveInvite(tcpFlow(7));
   ASSERT_TRUE(layer->respond(h, answer(h, 180)).has_value());
