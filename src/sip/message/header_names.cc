@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "sip/message/chars.h"
+#include "sip/message/internal.h"
 #include "sip/message/message.h"
 
 namespace trunkline::sip {
@@ -65,28 +66,35 @@ constexpr NameEntry kNames[] = {
 };
 
 constexpr std::size_t kMaxNameLen = 20;
+constexpr std::size_t kSlots = 128;
+constexpr std::uint8_t kEmpty = 0xFF;
 
-struct LengthIndex {
-  // For each length: the entries of that length, in kNames order (at most 8 per length).
-  std::array<std::array<std::uint8_t, 8>, kMaxNameLen + 1> idx{};
-  std::array<std::uint8_t, kMaxNameLen + 1> count{};
-};
-
-constexpr LengthIndex makeIndex() {
-  LengthIndex li{};
-  for (std::size_t i = 0; i < std::size(kNames); ++i) {
-    std::size_t len = kNames[i].name.size();
-    li.idx[len][li.count[len]++] = static_cast<std::uint8_t>(i);
-  }
-  return li;
+// A perfect hash of the known names on (length, first letter, last letter), all
+// lower-cased; makeSlots() refuses to compile if two names ever collide.
+constexpr std::size_t slotOf(std::size_t len, char first, char last) {
+  return (len + static_cast<unsigned char>(first | 0x20) * 26u +
+          static_cast<unsigned char>(last | 0x20) * 10u) &
+         (kSlots - 1);
 }
 
-constexpr LengthIndex kIndex = makeIndex();
+constexpr std::array<std::uint8_t, kSlots> makeSlots() {
+  std::array<std::uint8_t, kSlots> slots{};
+  for (auto& v : slots) v = kEmpty;
+  for (std::size_t i = 0; i < std::size(kNames); ++i) {
+    const std::string_view n = kNames[i].lower;
+    const std::size_t h = slotOf(n.size(), n.front(), n.back());
+    if (slots[h] != kEmpty) throw "header name hash collision";
+    slots[h] = static_cast<std::uint8_t>(i);
+  }
+  return slots;
+}
+
+constexpr std::array<std::uint8_t, kSlots> kSlotTable = makeSlots();
 
 // Header names are tokens; the names we know are letters and '-', for which OR-ing 0x20
 // lower-cases a letter and leaves '-' alone, so 8 bytes compare at once. (CR also maps to
-// '-'; it is not a token character, and the caller rules it out below.)
-bool equalsLower(std::string_view in, std::string_view lower) {
+// '-'; it is not a token character, so only callers with arbitrary text check for it.)
+bool equalsLower(std::string_view in, std::string_view lower, bool checkCr) {
   const char* a = in.data();
   const char* b = lower.data();
   const std::size_t n = in.size();
@@ -101,7 +109,7 @@ bool equalsLower(std::string_view in, std::string_view lower) {
   for (; i < n; ++i) {
     if (static_cast<char>(a[i] | 0x20) != b[i]) return false;
   }
-  return std::memchr(a, '\r', n) == nullptr;
+  return !checkCr || std::memchr(a, '\r', n) == nullptr;
 }
 
 HeaderId compactForm(char c) {
@@ -126,15 +134,27 @@ HeaderId compactForm(char c) {
 
 }  // namespace
 
-HeaderId headerIdFromName(std::string_view name) {
+namespace {
+
+template <bool kCheckCr>
+HeaderId lookup(std::string_view name) {
   if (name.size() == 1) return compactForm(name[0]);
-  if (name.size() > kMaxNameLen) return HeaderId::Other;
-  const char first = static_cast<char>(name[0] | 0x20);
-  for (std::uint8_t k = 0; k < kIndex.count[name.size()]; ++k) {
-    const NameEntry& e = kNames[kIndex.idx[name.size()][k]];
-    if (e.lower[0] == first && equalsLower(name, e.lower)) return e.id;
-  }
+  if (name.empty() || name.size() > kMaxNameLen) return HeaderId::Other;
+  const std::uint8_t i = kSlotTable[slotOf(name.size(), name.front(), name.back())];
+  if (i == kEmpty) return HeaderId::Other;
+  const NameEntry& e = kNames[i];
+  if (e.lower.size() == name.size() && equalsLower(name, e.lower, kCheckCr)) return e.id;
   return HeaderId::Other;
+}
+
+}  // namespace
+
+HeaderId headerIdFromName(std::string_view name) {
+  return lookup<true>(name);
+}
+
+HeaderId detail::headerIdFromToken(std::string_view name) {
+  return lookup<false>(name);
 }
 
 std::string_view headerCanonicalName(HeaderId id) {

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string_view>
 
+#include "sip/message/message.h"
 #include "sip/message/types.h"
 
 namespace trunkline::sip::detail {
@@ -28,6 +29,14 @@ std::size_t scanParams(std::string_view s, std::size_t pos);
 /// values are trimmed of LWS; quoted values keep their quotes. False when none is left.
 bool nextParam(std::string_view raw, std::size_t& pos, Param& out);
 
+/// parseUri writing into `out` (which must be default-constructed): no copies on the hot
+/// path.
+ParseResult<void> parseUriInto(std::string_view text, Uri& out);
+/// parseNameAddr writing into `out` (default-constructed).
+ParseResult<void> parseNameAddrInto(std::string_view value, NameAddr& out);
+/// headerIdFromName for names already known to be tokens (the parser's case).
+HeaderId headerIdFromToken(std::string_view name);
+
 /// IPv6address of RFC 3261 §25.1 as corrected by RFC 5118 §4.10 (no three colons).
 bool isIpv6Address(std::string_view s);
 bool isIpv4Address(std::string_view s);
@@ -37,6 +46,7 @@ bool isHostName(std::string_view s);
 }  // namespace trunkline::sip::detail
 
 namespace trunkline::sip {
-/// The first value of a Via field (the top Via when it is the first field).
-ParseResult<Via> parseFirstVia(std::string_view value);
+/// The first value of a Via field (the top Via when it is the first field), written into
+/// `out` (default-constructed).
+ParseResult<void> parseFirstVia(std::string_view value, Via& out);
 }  // namespace trunkline::sip

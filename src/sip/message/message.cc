@@ -142,18 +142,18 @@ ParseResult<void> SipMessage::parseStartLine(std::string_view line, std::size_t 
     return failAt(ParseErrc::BadVersion, base + sp2 + 1, "only SIP/2.0 is supported");
   }
   requestUriText_ = uri;
-  auto u = parseUri(uri);
+  auto u = detail::parseUriInto(uri, requestUri_);
   if (!u) {
     std::string_view d = u.error().detail.empty() ? "malformed" : u.error().detail;
     return failAt(ParseErrc::BadRequestUri, base + sp1 + 1 + u.error().offset, d);
   }
   // §19.1.1 (table of URI components): headers are not allowed in a Request-URI
   // (RFC 4475 §3.1.2.11: rejecting is the acceptable choice; we make it).
-  if ((u->scheme == UriScheme::Sip || u->scheme == UriScheme::Sips) && !u->headers.empty()) {
+  if ((requestUri_.scheme == UriScheme::Sip || requestUri_.scheme == UriScheme::Sips) &&
+      !requestUri_.headers.empty()) {
     return failAt(ParseErrc::BadRequestUri, base + sp1 + 1,
                   "headers are not allowed in a Request-URI");
   }
-  requestUri_ = *u;
   method_ = methodFromText(methodText_);
   return {};
 }
@@ -223,7 +223,7 @@ ParseResult<void> SipMessage::parseHeaderSection(std::size_t pos, const ParseOpt
       return failAt(ParseErrc::TooManyHeaders, nameStart, "too many header fields");
     }
     std::string_view name(b + nameStart, nameEnd - nameStart);
-    const HeaderId id = headerIdFromName(name);
+    const HeaderId id = detail::headerIdFromToken(name);
     const auto idx = static_cast<std::uint16_t>(headers_.size());
     headers_.push_back(HeaderField{id, name,
                                    std::string_view(b + std::min(valueStart, valueEnd),
@@ -260,9 +260,8 @@ ParseResult<void> SipMessage::parseMandatory(const ParseOptions& opts) {
   if (count_[viaSlot] == 0) return failAt(ParseErrc::MissingHeader, headersEnd_, "", "Via");
   {
     const HeaderField& f = headers_[first_[viaSlot]];
-    auto v = parseFirstVia(f.value);
+    auto v = parseFirstVia(f.value, topVia_);
     if (!v) return headerError(ParseErrc::BadVia, v.error(), offsetOf(f.value), "Via");
-    topVia_ = *v;
   }
 
   for (int which = 0; which < 2; ++which) {
@@ -271,10 +270,12 @@ ParseResult<void> SipMessage::parseMandatory(const ParseOptions& opts) {
     const ParseErrc code = isFrom ? ParseErrc::BadFrom : ParseErrc::BadTo;
     auto f = once(isFrom ? HeaderId::From : HeaderId::To, name, true);
     if (!f) return tl::unexpected(f.error());
-    auto na = parseNameAddr((*f)->value);
+    NameAddr& target = isFrom ? from_ : to_;
+    auto na = detail::parseNameAddrInto((*f)->value, target);
     if (!na) return headerError(code, na.error(), offsetOf((*f)->value), name);
-    if (na->wildcard) return failAt(code, offsetOf((*f)->value), "'*' is not an address", name);
-    (isFrom ? from_ : to_) = *na;
+    if (target.wildcard) {
+      return failAt(code, offsetOf((*f)->value), "'*' is not an address", name);
+    }
   }
 
   {

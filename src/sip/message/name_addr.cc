@@ -61,9 +61,8 @@ ParseResult<void> parseOne(std::string_view s, std::size_t& pos, NameAddr& out) 
         // §20.10: a URI with headers (or ',' ';' '?') must be in name-addr form.
         return failAt(ParseErrc::BadNameAddr, e, "URI with headers must be enclosed in <>");
       }
-      auto uri = parseUri(s.substr(p, e - p));
+      auto uri = detail::parseUriInto(s.substr(p, e - p), out.uri);
       if (!uri) return shift(uri.error(), p);
-      out.uri = *uri;
       p = e;
     }
   }
@@ -74,9 +73,8 @@ ParseResult<void> parseOne(std::string_view s, std::size_t& pos, NameAddr& out) 
     if (text.empty() || detail::isLws(text.front()) || detail::isLws(text.back())) {
       return failAt(ParseErrc::BadNameAddr, p, "whitespace inside <>");
     }
-    auto uri = parseUri(text);
+    auto uri = detail::parseUriInto(text, out.uri);
     if (!uri) return shift(uri.error(), p + 1);
-    out.uri = *uri;
     p = close + 1;
   }
   std::size_t e = detail::scanParams(s, p);
@@ -91,16 +89,22 @@ ParseResult<void> parseOne(std::string_view s, std::size_t& pos, NameAddr& out) 
 
 }  // namespace
 
-ParseResult<NameAddr> parseNameAddr(std::string_view value) {
-  NameAddr out;
+ParseResult<void> detail::parseNameAddrInto(std::string_view value, NameAddr& out) {
   std::size_t pos = 0;
   auto r = parseOne(value, pos, out);
-  if (!r) return tl::unexpected(r.error());
+  if (!r) return r;
   std::size_t p = detail::skipLws(value, pos);
   if (p != value.size()) {
     return failAt(ParseErrc::BadNameAddr, p,
                   value[p] == ',' ? "more than one address" : "unexpected character");
   }
+  return {};
+}
+
+ParseResult<NameAddr> parseNameAddr(std::string_view value) {
+  NameAddr out;
+  auto r = detail::parseNameAddrInto(value, out);
+  if (!r) return tl::unexpected(r.error());
   return out;
 }
 

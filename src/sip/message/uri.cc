@@ -72,34 +72,53 @@ bool isIpv6Address(std::string_view s) {
   return doubleColon ? groups <= 7 : groups == 8;
 }
 
+namespace {
+
+enum HostCat : std::uint8_t {
+  kBad = 0,
+  kHostAlpha = 1,
+  kHostDigit = 2,
+  kHostHyphen = 4,
+  kHostDot = 8
+};
+
+constexpr std::array<std::uint8_t, 256> makeHostCats() {
+  std::array<std::uint8_t, 256> t{};
+  for (int c = 'a'; c <= 'z'; ++c) t[c] = kHostAlpha;
+  for (int c = 'A'; c <= 'Z'; ++c) t[c] = kHostAlpha;
+  for (int c = '0'; c <= '9'; ++c) t[c] = kHostDigit;
+  t['-'] = kHostHyphen;
+  t['.'] = kHostDot;
+  return t;
+}
+
+constexpr std::array<std::uint8_t, 256> kHostCats = makeHostCats();
+
+}  // namespace
+
 bool isHostName(std::string_view s) {
   // hostname = *( domainlabel "." ) toplabel [ "." ]; labels of alphanum and inner '-';
   // toplabel starts with a letter. All-numeric names are IPv4 addresses instead.
-  if (s.empty()) return false;
   std::size_t n = s.size();
-  if (s[n - 1] == '.') --n;
+  if (n != 0 && s[n - 1] == '.') --n;
   if (n == 0) return false;
-  bool numeric = true;
+  std::uint8_t seen = 0;
+  std::uint8_t prev = kHostDot;
   std::size_t labelStart = 0;
-  char prev = '.';
   for (std::size_t i = 0; i < n; ++i) {
-    const char c = s[i];
-    if (c == '.') {
-      if (i == labelStart || prev == '-') return false;
-      labelStart = i + 1;
-    } else if (is(c, kAlpha)) {
-      numeric = false;
-    } else if (c == '-') {
-      if (i == labelStart) return false;
-      numeric = false;
-    } else if (!is(c, kDigit)) {
-      return false;
+    const std::uint8_t cat = kHostCats[static_cast<unsigned char>(s[i])];
+    if (cat == kBad) return false;
+    if (cat & (kHostDot | kHostHyphen)) {
+      // No empty label, no label starting or ending with '-'.
+      if (prev == kHostDot || (cat == kHostDot && prev == kHostHyphen)) return false;
+      if (cat == kHostDot) labelStart = i + 1;
     }
-    prev = c;
+    seen |= cat;
+    prev = cat;
   }
-  if (prev == '-') return false;
-  if (numeric) return n == s.size() && isIpv4Address(s);
-  return is(s[labelStart], kAlpha);
+  if (prev == kHostHyphen) return false;
+  if ((seen & (kHostAlpha | kHostHyphen)) == 0) return n == s.size() && isIpv4Address(s);
+  return kHostCats[static_cast<unsigned char>(s[labelStart])] == kHostAlpha;
 }
 
 }  // namespace detail
@@ -317,8 +336,7 @@ const std::string* findParam(const std::vector<NameValue>& v, std::string_view n
 
 }  // namespace
 
-ParseResult<Uri> parseUri(std::string_view text) {
-  Uri u;
+ParseResult<void> detail::parseUriInto(std::string_view text, Uri& u) {
   u.text = text;
   std::size_t colon = text.find(':');
   if (colon == std::string_view::npos || !validScheme(text.substr(0, colon))) {
@@ -332,18 +350,25 @@ ParseResult<Uri> parseUri(std::string_view text) {
     u.scheme = UriScheme::Sips;
   } else if (detail::iequals(u.schemeText, "tel")) {
     u.scheme = UriScheme::Tel;
+  } else {
+    u.scheme = UriScheme::Other;
   }
-  ParseResult<void> r;
   switch (u.scheme) {
     case UriScheme::Sip:
-    case UriScheme::Sips: r = parseSipRest(rest, colon + 1, u); break;
-    case UriScheme::Tel: r = parseTelRest(rest, colon + 1, u); break;
+    case UriScheme::Sips: return parseSipRest(rest, colon + 1, u);
+    case UriScheme::Tel: return parseTelRest(rest, colon + 1, u);
     case UriScheme::Other:
       if (!detail::isEscapedRun(rest, detail::kUric)) {
         return failAt(ParseErrc::BadUri, colon + 1, "bad absolute URI");
       }
       break;
   }
+  return {};
+}
+
+ParseResult<Uri> parseUri(std::string_view text) {
+  Uri u;
+  auto r = detail::parseUriInto(text, u);
   if (!r) return tl::unexpected(r.error());
   return u;
 }

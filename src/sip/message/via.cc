@@ -77,13 +77,14 @@ ParseResult<void> parseOneVia(std::string_view s, std::size_t& pos, Via& v) {
     std::size_t it = 0;
     Param prm;
     while (detail::nextParam(v.params.raw, it, prm)) {
-      if (detail::iequals(prm.name, "branch")) {
+      const char first = detail::lower(prm.name.empty() ? '\0' : prm.name[0]);
+      if (first == 'b' && detail::iequals(prm.name, "branch")) {
         if (!prm.hasValue || prm.value.empty() ||
             detail::spanOf(prm.value, 0, detail::kToken) != prm.value.size()) {
           return failAt(ParseErrc::BadVia, semi, "bad branch");
         }
         v.branch = prm.value;
-      } else if (detail::iequals(prm.name, "received")) {
+      } else if (first == 'r' && detail::iequals(prm.name, "received")) {
         std::string_view r = prm.value;
         // RFC 5118 §4.5: accept the address with or without IPv6 brackets.
         if (r.size() > 2 && r.front() == '[' && r.back() == ']') r = r.substr(1, r.size() - 2);
@@ -91,7 +92,7 @@ ParseResult<void> parseOneVia(std::string_view s, std::size_t& pos, Via& v) {
           return failAt(ParseErrc::BadVia, semi, "bad received address");
         }
         v.received = r;
-      } else if (detail::iequals(prm.name, "rport")) {
+      } else if (first == 'r' && detail::iequals(prm.name, "rport")) {
         v.rport = true;
         if (prm.hasValue) {
           std::uint64_t port = 0;
@@ -100,7 +101,7 @@ ParseResult<void> parseOneVia(std::string_view s, std::size_t& pos, Via& v) {
           }
           v.rportValue = static_cast<std::uint16_t>(port);
         }
-      } else if (detail::iequals(prm.name, "ttl")) {
+      } else if (first == 't' && detail::iequals(prm.name, "ttl")) {
         std::uint64_t ttl = 0;
         if (!detail::parseDecimal(prm.value, 255, ttl)) {
           return failAt(ParseErrc::BadVia, semi, "bad ttl");
@@ -132,16 +133,15 @@ ParseResult<std::size_t> parseViaList(std::string_view value, std::vector<Via>& 
 }
 
 /// The first value of a Via field only: what the hot path needs (top Via).
-ParseResult<Via> parseFirstVia(std::string_view value) {
-  Via v;
+ParseResult<void> parseFirstVia(std::string_view value, Via& v) {
   std::size_t pos = 0;
   auto r = parseOneVia(value, pos, v);
-  if (!r) return tl::unexpected(r.error());
+  if (!r) return r;
   std::size_t p = detail::skipLws(value, pos);
   if (p != value.size() && value[p] != ',') {
     return failAt(ParseErrc::BadVia, p, "unexpected character");
   }
-  return v;
+  return {};
 }
 
 ParseResult<CSeq> parseCSeq(std::string_view value) {
