@@ -52,7 +52,7 @@ void StreamListener::startAccept() {
         if (self->closed_ || ec == asio::error::operation_aborted) return;
         if (ec) {
           // Out of descriptors or similar: back off instead of spinning.
-          self->layer_->warn("accept on {} failed: {}", self->local_.toString(), ec.message());
+          self->layer_->warn("accept on {} failed: {}", self->local_, ec.message());
           std::weak_ptr<StreamListener> weak = self;
           self->retryTimer_ = self->layer_->loop_.schedule(kAcceptRetry, [weak] {
             if (auto s = weak.lock()) {
@@ -98,7 +98,7 @@ bool StreamConnection::startAccepted() {
     try {  // the SSL object is allocated here; Asio throws if OpenSSL cannot
       tls_.emplace(std::move(tcp_), *layer_->options_.tlsServer);
     } catch (const std::exception& e) {
-      layer_->warn("cannot create TLS session for {}: {}", flow_.remote.toString(), e.what());
+      layer_->warn("cannot create TLS session for {}: {}", flow_.remote, e.what());
       close();
       return false;
     }
@@ -108,7 +108,7 @@ bool StreamConnection::startAccepted() {
       if (auto s = weak.lock()) {
         s->connectTimer_ = 0;
         ++s->layer_->counters_.tlsHandshakeFailures;
-        s->layer_->warn("TLS handshake from {} timed out", s->flow_.remote.toString());
+        s->layer_->warn("TLS handshake from {} timed out", s->flow_.remote);
         s->close();
       }
     });
@@ -175,8 +175,7 @@ void StreamConnection::handshake() {
     if (ec) {
       ++self->layer_->counters_.tlsHandshakeFailures;
       if (self->accepted_) {
-        self->layer_->warn("TLS handshake from {} failed: {}", self->flow_.remote.toString(),
-                           ec.message());
+        self->layer_->warn("TLS handshake from {} failed: {}", self->flow_.remote, ec.message());
         self->close();
       } else {
         self->failConnect(fmt::format("TLS handshake failed: {}", ec.message()));
@@ -189,8 +188,7 @@ void StreamConnection::handshake() {
 
 void StreamConnection::failConnect(std::string why) {
   ++layer_->counters_.connectFailures;
-  layer_->warn("{} connection to {} failed: {}", transportName(flow_.kind), flow_.remote.toString(),
-               why);
+  layer_->warn("{} connection to {} failed: {}", transportName(flow_.kind), flow_.remote, why);
   close(base::Error(base::Errc::Unavailable,
                     fmt::format("{} connection to {} failed: {}", transportName(flow_.kind),
                                 flow_.remote.toString(), why)));
@@ -226,7 +224,7 @@ void StreamConnection::onRead(const std::error_code& ec, std::size_t n) {
   if (ec) {
     if (ec != asio::error::eof && ec != asio::ssl::error::stream_truncated &&
         ec != asio::error::connection_reset)
-      layer_->warn("read from {} failed: {}", flow_.remote.toString(), ec.message());
+      layer_->warn("read from {} failed: {}", flow_.remote, ec.message());
     close(base::Error(base::Errc::Io, "connection closed by peer"));
     return;
   }
@@ -258,8 +256,8 @@ void StreamConnection::onRead(const std::error_code& ec, std::size_t n) {
 bool StreamConnection::send(std::string_view bytes) {
   if (!usable()) return false;
   if (queuedBytes_ + bytes.size() > layer_->options_.maxWriteQueueBytes) {
-    layer_->warn("write queue to {} full ({} bytes); dropping {} bytes", flow_.remote.toString(),
-                 queuedBytes_, bytes.size());
+    layer_->warn("write queue to {} full ({} bytes); dropping {} bytes", flow_.remote, queuedBytes_,
+                 bytes.size());
     return false;
   }
   if (state_ == State::Open && !writing_ && queue_.empty() && !tls_) {
@@ -267,7 +265,7 @@ bool StreamConnection::send(std::string_view bytes) {
     std::error_code ec;
     const std::size_t n = tcp_.write_some(asio::buffer(bytes.data(), bytes.size()), ec);
     if (ec && ec != asio::error::would_block && ec != asio::error::try_again) {
-      layer_->warn("write to {} failed: {}", flow_.remote.toString(), ec.message());
+      layer_->warn("write to {} failed: {}", flow_.remote, ec.message());
       close();
       return false;
     }
@@ -287,7 +285,7 @@ void StreamConnection::writeNext() {
     self->writing_ = false;
     if (self->closed_) return;
     if (ec) {
-      self->layer_->warn("write to {} failed: {}", self->flow_.remote.toString(), ec.message());
+      self->layer_->warn("write to {} failed: {}", self->flow_.remote, ec.message());
       self->close(base::Error(base::Errc::Io, fmt::format("write failed: {}", ec.message())));
       return;
     }

@@ -106,8 +106,8 @@ bool StreamFramer::readContentLength(std::string_view headers, Frame& err) {
     value = v;
   }
   if (!found) {
-    err = fail(ParseErrc::MissingHeader, 0, "Content-Length", "required on TCP and TLS",
-               headers.size());
+    err = fail(ParseErrc::MissingHeader, 0, "Content-Length",
+               "Content-Length (required on TCP and TLS)", headers.size());
     return false;
   }
   bodyLength_ = value;

@@ -94,8 +94,9 @@ void TransportLayer::deliver(std::string_view bytes, const Flow& flow, bool data
 void TransportLayer::reportParseError(std::string_view bytes, const ParseError& err,
                                       const Flow& flow) {
   ++counters_.parseErrors;
-  warn("malformed message from {}:{}: {}", transportName(flow.kind), flow.remote.toString(),
-       err.text());
+  // Arguments are views: nothing is formatted or allocated unless the line is written.
+  warn("malformed message from {}:{}: {}{}{}", transportName(flow.kind), flow.remote,
+       describe(err.code), err.detail.empty() ? "" : ": ", err.detail);
   if (handler_) handler_->onParseError(bytes, err, flow);
 }
 
@@ -113,7 +114,7 @@ void TransportLayer::onAccepted(TransportKind kind, const net::Address& local,
   if (connections_.size() >= options_.maxConnections || fromIp >= options_.maxConnectionsPerIp) {
     ++counters_.connectionsRefused;
     warn("refusing {} connection from {}: {} connections from this IP, {} in total",
-         transportName(kind), remote.toString(), fromIp, connections_.size());
+         transportName(kind), remote, fromIp, connections_.size());
     socket.close(ec);
     return;
   }
@@ -170,7 +171,7 @@ bool TransportLayer::sendUdp(const Flow& flow, std::string_view bytes) {
       }
   }
   if (!chosen) {
-    warn("no UDP socket of the right family to send to {}", flow.remote.toString());
+    warn("no UDP socket of the right family to send to {}", flow.remote);
     return false;
   }
   return chosen->sendTo(flow.remote, bytes);
@@ -193,12 +194,12 @@ bool TransportLayer::sendStream(const Flow& flow, std::string_view bytes) {
   if (detail::StreamConnection* c = findUsable(flow)) return c->send(bytes);
   if (!flow.remote.valid()) return false;
   if (flow.kind == TransportKind::Tls && !options_.tlsClient) {
-    warn("cannot connect to tls:{}: no TLS client context configured", flow.remote.toString());
+    warn("cannot connect to tls:{}: no TLS client context configured", flow.remote);
     return false;
   }
   if (connections_.size() >= options_.maxConnections) {
     ++counters_.connectionsRefused;
-    warn("not connecting to {}: {} connections open", flow.remote.toString(), connections_.size());
+    warn("not connecting to {}: {} connections open", flow.remote, connections_.size());
     return false;
   }
   const std::uint64_t id = nextConnectionId_++;

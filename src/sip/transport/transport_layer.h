@@ -24,6 +24,7 @@
 
 #include "base/log.h"
 #include "base/result.h"
+#include "net/address_format.h"
 #include "net/event_loop.h"
 #include "net/tls_context.h"
 #include "sip/message/message.h"

@@ -85,14 +85,14 @@ void UdpSocket::startReceive() {
 // waiting.
 void UdpSocket::wait() {
   if (closed_) return;
-  socket_.async_wait(
-      asio::socket_base::wait_read, [self = shared_from_this()](const std::error_code& ec) {
-        if (self->closed_ || ec == asio::error::operation_aborted) return;
-        if (ec) {
-          self->layer_->warn("udp:{} wait failed: {}", self->local_.toString(), ec.message());
-        }
-        self->onReadable();
-      });
+  socket_.async_wait(asio::socket_base::wait_read,
+                     [self = shared_from_this()](const std::error_code& ec) {
+                       if (self->closed_ || ec == asio::error::operation_aborted) return;
+                       if (ec) {
+                         self->layer_->warn("udp:{} wait failed: {}", self->local_, ec.message());
+                       }
+                       self->onReadable();
+                     });
 }
 
 void UdpSocket::onReadable() {
@@ -109,7 +109,7 @@ void UdpSocket::onReadable() {
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno != EAGAIN && errno != EWOULDBLOCK)
-        layer_->warn("udp:{} recvmmsg failed: {}", local_.toString(), std::strerror(errno));
+        layer_->warn("udp:{} recvmmsg failed: {}", local_, std::strerror(errno));
       wait();
       return;
     }
@@ -159,8 +159,7 @@ bool UdpSocket::sendTo(const net::Address& to, std::string_view bytes) {
                                MSG_DONTWAIT | MSG_NOSIGNAL, to.sockaddrPtr(), to.sockaddrLen());
     if (n >= 0) return true;
     if (errno == EINTR) continue;
-    layer_->warn("udp:{} sendto {} failed: {}", local_.toString(), to.toString(),
-                 std::strerror(errno));
+    layer_->warn("udp:{} sendto {} failed: {}", local_, to, std::strerror(errno));
     return false;
   }
 }
