@@ -418,10 +418,11 @@ bool uriEquivalent(const Uri& a, const Uri& b) {
     if ((va == nullptr) != (vb == nullptr)) return false;
     if (va != nullptr && *va != *vb) return false;
   }
-  // Any other parameter counts only when both sides carry it.
-  for (const auto& [name, value] : pa) {
-    const std::string* vb = findParam(pb, name);
-    if (vb != nullptr && *vb != value) return false;
+  // Any other parameter counts only when both sides carry it. A repeated name counts by
+  // its first occurrence on each side, so the relation stays reflexive and symmetric.
+  for (const auto& nv : pa) {
+    const std::string* vb = findParam(pb, nv.first);
+    if (vb != nullptr && *vb != *findParam(pa, nv.first)) return false;
   }
   // URI headers must all be present on both sides and agree.
   return splitHeaders(a.headers) == splitHeaders(b.headers);

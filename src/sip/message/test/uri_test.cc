@@ -145,3 +145,23 @@ TEST(Uri, EquivalenceRfc3261Examples) {
 
 }  // namespace
 }  // namespace trunkline::sip
+
+namespace trunkline::sip {
+namespace {
+
+// Found by fuzz_sip_uri: a repeated parameter with different values made a URI compare
+// unequal to itself.
+TEST(UriRegression, RepeatedParameterIsReflexive) {
+  auto u =
+      parseUri("sip:user;par=u%40example.netPip:user;par=u%40example.netPexample.coexample.com");
+  ASSERT_TRUE(u);
+  EXPECT_TRUE(uriEquivalent(*u, *u));
+  auto a = parseUri("sip:h.example.com;x=1;x=2");
+  auto b = parseUri("sip:h.example.com;x=1");
+  ASSERT_TRUE(a && b);
+  EXPECT_TRUE(uriEquivalent(*a, *a));
+  EXPECT_EQ(uriEquivalent(*a, *b), uriEquivalent(*b, *a));
+}
+
+}  // namespace
+}  // namespace trunkline::sip
