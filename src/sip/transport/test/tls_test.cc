@@ -89,3 +89,59 @@ TEST(Tls, ListenerNeedsAServerContextAndClientNeedsAClientContext) {
 
 }  // namespace
 }  // namespace trunkline::sip
+
+namespace trunkline::sip {
+namespace {
+
+// Mutual TLS: the server trusts only the "other" certificate as a client certificate.
+struct MutualTls : ::testing::Test {
+  net::testing::TempCerts certs;
+  base::SystemClock clock;
+  net::EventLoop loop{clock};
+  Recorder serverRec;
+  std::unique_ptr<TransportLayer> server;
+  net::Address serverAddr;
+
+  void SetUp() override {
+    ASSERT_TRUE(certs.ok());
+    TransportOptions sopts;
+    auto sctx = net::makeTlsServerContext({certs.cert(), certs.key(), certs.cert("other"), true});
+    ASSERT_TRUE(sctx) << sctx.error().message;
+    sopts.tlsServer = *sctx;
+    server = std::make_unique<TransportLayer>(loop, sopts);
+    server->setHandler(&serverRec);
+    serverAddr = *server->listen(*parseListenSpec("tls:127.0.0.1:0"));
+  }
+  std::unique_ptr<TransportLayer> client(bool withCert) {
+    TransportOptions copts;
+    net::TlsFiles files{"", "", certs.cert(), true};
+    if (withCert) {
+      files.certFile = certs.cert("other");
+      files.keyFile = certs.key("other");
+    }
+    auto cctx = net::makeTlsClientContext(files);
+    EXPECT_TRUE(cctx) << cctx.error().message;
+    copts.tlsClient = *cctx;
+    return std::make_unique<TransportLayer>(loop, copts);
+  }
+};
+
+TEST_F(MutualTls, ClientCertificateAccepted) {
+  auto c = client(true);
+  ASSERT_TRUE(c->send({TransportKind::Tls, {}, serverAddr, 0}, testing::request(1, "TLS")));
+  ASSERT_TRUE(loop.runUntil([&] { return serverRec.messages.size() == 1; }));
+  EXPECT_EQ(server->counters().tlsHandshakeFailures, 0u);
+}
+
+TEST_F(MutualTls, MissingClientCertificateRejected) {
+  auto c = client(false);
+  Recorder clientRec;
+  c->setHandler(&clientRec);
+  ASSERT_TRUE(c->send({TransportKind::Tls, {}, serverAddr, 0}, testing::request(1, "TLS")));
+  ASSERT_TRUE(loop.runUntil([&] { return server->counters().tlsHandshakeFailures == 1; }));
+  ASSERT_TRUE(loop.runUntil([&] { return c->connectionCount() == 0; }));
+  EXPECT_TRUE(serverRec.messages.empty());
+}
+
+}  // namespace
+}  // namespace trunkline::sip

@@ -161,3 +161,37 @@ TEST(Udp, BindErrorsAndWrongFamilyAreReported) {
 
 }  // namespace
 }  // namespace trunkline::sip
+
+#include <atomic>
+#include <thread>
+
+namespace trunkline::sip {
+namespace {
+
+// The loop runs on its own thread; another thread hands sends over with post().
+TEST(Udp, LoopOnItsOwnThreadWithPostedSends) {
+  base::SystemClock clock;
+  net::EventLoop loop{clock};
+  struct Counter : TransportHandler {
+    std::atomic<int> n{0};
+    void onMessage(SipMessage, const Flow&) override { ++n; }
+    void onParseError(std::string_view, const ParseError&, const Flow&) override {}
+  } counter;
+  TransportLayer server(loop), client(loop);
+  server.setHandler(&counter);
+  auto s = server.listen(*parseListenSpec("udp:127.0.0.1:0"));
+  auto c = client.listen(*parseListenSpec("udp:127.0.0.1:0"));
+  ASSERT_TRUE(s && c);
+  std::thread t([&] { loop.run(); });
+  for (int i = 0; i < 10; ++i)
+    loop.post([&, i] { client.send({TransportKind::Udp, *c, *s, 0}, testing::request(i)); });
+  // Bounded wait on this thread for the loop thread's work.
+  for (int spins = 0; counter.n < 10 && spins < 10000; ++spins)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  EXPECT_EQ(counter.n, 10);
+  loop.stop();
+  t.join();
+}
+
+}  // namespace
+}  // namespace trunkline::sip
