@@ -141,23 +141,22 @@ inline bool parseDecimal(std::string_view s, std::uint64_t max, std::uint64_t& o
   return true;
 }
 
-/// Position of the first '\n' in [pos, n), or n. Inline 16-byte compares instead of a
-/// memchr call: header lines are short, so the call and its setup would dominate.
-inline std::size_t findNewline(const char* b, std::size_t pos, std::size_t n) {
+/// Position of the first CR or LF in [pos, n), or n. Inline 16-byte compares instead of
+/// a memchr call: header lines are short, so the call and its setup would dominate.
+inline std::size_t findLineBreak(const char* b, std::size_t pos, std::size_t n) {
 #if defined(__SSE2__)
-  const __m128i nl = _mm_set1_epi8('\n');
+  const __m128i lf = _mm_set1_epi8('\n');
+  const __m128i cr = _mm_set1_epi8('\r');
   while (pos + 16 <= n) {
     const __m128i chunk = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + pos));
-    const int mask = _mm_movemask_epi8(_mm_cmpeq_epi8(chunk, nl));
+    const int mask =
+        _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(chunk, lf), _mm_cmpeq_epi8(chunk, cr)));
     if (mask != 0) return pos + static_cast<std::size_t>(__builtin_ctz(mask));
     pos += 16;
   }
-  while (pos < n && b[pos] != '\n') ++pos;
-  return pos;
-#else
-  const void* p = std::memchr(b + pos, '\n', n - pos);
-  return p == nullptr ? n : static_cast<std::size_t>(static_cast<const char*>(p) - b);
 #endif
+  while (pos < n && b[pos] != '\n' && b[pos] != '\r') ++pos;
+  return pos;
 }
 
 }  // namespace trunkline::sip::detail

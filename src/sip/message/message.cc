@@ -207,8 +207,15 @@ ParseResult<void> SipMessage::parseHeaderSection(std::size_t pos, const ParseOpt
     const std::size_t valueStart = pos;
     std::size_t le;
     for (;;) {
-      le = detail::findNewline(b, pos, n);
+      le = detail::findLineBreak(b, pos, n);
       if (le == n) return failAt(ParseErrc::UnterminatedHeaders, pos, "no line end");
+      if (b[le] == '\r') {
+        // A CR is only allowed as part of CRLF: a bare one could split the header
+        // differently in another parser (and in whoever we forward it to).
+        if (le + 1 >= n) return failAt(ParseErrc::UnterminatedHeaders, le, "no line end");
+        if (b[le + 1] != '\n') return failAt(ParseErrc::BadHeaderLine, le, "bare CR");
+        ++le;
+      }
       if (le + 1 < n && detail::isWsp(b[le + 1])) {
         pos = le + 1;  // folded: the field goes on
         continue;

@@ -92,3 +92,24 @@ TEST(Robustness, PathologicalInputs) {
 
 }  // namespace
 }  // namespace trunkline::sip
+
+namespace trunkline::sip {
+namespace {
+
+TEST(Robustness, BareCrIsNotALineBreak) {
+  const std::string base =
+      "OPTIONS sip:a@example.com SIP/2.0\r\nVia: SIP/2.0/UDP h.example.com;branch=z9hG4bK1\r\n"
+      "From: <sip:b@example.com>;tag=1\r\nTo: <sip:a@example.com>\r\nCall-ID: c\r\n"
+      "CSeq: 1 OPTIONS\r\n";
+  auto injected = SipMessage::parse(base + "Subject: hi\rX-Injected: 1\r\n\r\n");
+  ASSERT_FALSE(injected);
+  EXPECT_EQ(injected.error().code, ParseErrc::BadHeaderLine);
+  EXPECT_EQ(injected.error().detail, "bare CR");
+  EXPECT_TRUE(SipMessage::parse(base + "Subject: hi\r\n there\r\n\r\n"));
+  auto cut = SipMessage::parse(base + "Subject: hi\r");
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().code, ParseErrc::UnterminatedHeaders);
+}
+
+}  // namespace
+}  // namespace trunkline::sip
