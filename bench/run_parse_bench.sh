@@ -5,6 +5,8 @@
 #   bench/run_parse_bench.sh                 # timing run (median of interleaved repetitions)
 #   bench/run_parse_bench.sh --callgrind     # also: instructions per message, per parser
 #   bench/run_parse_bench.sh -- --benchmark_filter=invite   # extra google-benchmark flags
+#   bench/run_parse_bench.sh --at 80cd4ac    # measure the parser as committed at a revision
+#                                            # (git archive into /tmp; bench/ from the work tree)
 #
 # Environment: BUILD_DIR (default <repo>/build-bench), BENCH_CPU (default 1),
 # REPS (default 10), MIN_TIME (seconds per repetition, default 0.3), JOBS (default 2).
@@ -17,21 +19,38 @@ REPS="${REPS:-10}"
 MIN_TIME="${MIN_TIME:-0.3}"
 JOBS="${JOBS:-2}"
 CALLGRIND=0
+AT=""
 ARGS_GIVEN="$*"
 EXTRA=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --callgrind) CALLGRIND=1 ;;
+    --at) AT="$2"; shift ;;
     --) shift; EXTRA+=("$@"); break ;;
     *) EXTRA+=("$1") ;;
   esac
   shift
 done
 
+SRC="$ROOT"
+if [[ -n "$AT" ]]; then
+  # Other engineers edit the shared work tree while we measure: --at pins the code under
+  # test to a commit. Sources from that commit, this work tree's bench/ (the harness).
+  AT="$(git -C "$ROOT" rev-parse --short "$AT")"
+  SRC="/tmp/trunkline-bench-src-$AT"
+  BUILD_DIR="/tmp/trunkline-bench-build-$AT"
+  if [[ ! -d "$SRC" ]]; then
+    mkdir -p "$SRC"
+    git -C "$ROOT" archive "$AT" | tar -x -C "$SRC"
+  fi
+  rm -rf "$SRC/bench"
+  cp -rp "$ROOT/bench" "$SRC/bench"
+fi
+
 # Configure (once, Release) and build only this target.
 if [[ ! -f "$BUILD_DIR/build.ninja" ]] ||
    ! grep -q '^CMAKE_BUILD_TYPE:STRING=Release$' "$BUILD_DIR/CMakeCache.txt"; then
-  cmake -S "$ROOT" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTL_BUILD_TESTS=OFF \
+  cmake -S "$SRC" -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=Release -DTL_BUILD_TESTS=OFF \
     -DTL_BUILD_BENCH=ON >/dev/null || { echo "cmake configure failed" >&2; exit 1; }
 fi
 if ! build_log="$(cmake --build "$BUILD_DIR" -j"$JOBS" --target bench_sip_parse 2>&1)"; then
@@ -43,10 +62,12 @@ BIN="$BUILD_DIR/bench/bench_sip_parse"
 
 echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
 parser_dirty=""
-if [[ -n "$(git -C "$ROOT" status --porcelain -- ':(glob)src/sip/message/*.cc' ':(glob)src/sip/message/*.h' 2>/dev/null)" ]]; then
+if [[ -n "$AT" ]]; then
+  echo "commit:  code under test = commit $AT (git archive), harness = work tree bench/"
+elif [[ -n "$(git -C "$ROOT" status --porcelain -- ':(glob)src/sip/message/*.cc' ':(glob)src/sip/message/*.h' 2>/dev/null)" ]]; then
   parser_dirty=" + uncommitted changes"
 fi
-echo "commit:  HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), src/sip/message at $(git -C "$ROOT" log -1 --format=%h -- src/sip/message 2>/dev/null || echo unknown)$parser_dirty"
+if [[ -z "$AT" ]]; then echo "commit:  HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), src/sip/message at $(git -C "$ROOT" log -1 --format=%h -- src/sip/message 2>/dev/null || echo unknown)$parser_dirty"; fi
 echo "command: bench/run_parse_bench.sh $ARGS_GIVEN (REPS=$REPS MIN_TIME=$MIN_TIME)"
 echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), pinned to CPU $BENCH_CPU"
 echo "libs:    libosip2 $(pkg-config --modversion libosip2), sofia-sip-ua $(pkg-config --modversion sofia-sip-ua)"
