@@ -4,6 +4,48 @@
 #include "sip/transport/transport_internal.h"
 
 namespace trunkline::sip {
+namespace {
+
+std::string_view trimValue(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r'))
+    s.remove_suffix(1);
+  return s;
+}
+
+bool isViaName(std::string_view name) {
+  if (name.size() == 1) return name[0] == 'v' || name[0] == 'V';
+  return name.size() == 3 && (name[0] | 0x20) == 'v' && (name[1] | 0x20) == 'i' &&
+         (name[2] | 0x20) == 'a';
+}
+
+// The value of the first Via header field of a wire message (long or compact name, any
+// case), continuation lines included; empty if there is none.
+std::string_view topViaValue(std::string_view msg) {
+  std::size_t pos = msg.find('\n');
+  while (pos != std::string_view::npos && pos + 1 < msg.size()) {
+    const std::size_t start = pos + 1;
+    if (msg[start] == '\r' || msg[start] == '\n') return {};  // end of the header section
+    std::size_t end = msg.find('\n', start);
+    if (end == std::string_view::npos) end = msg.size();
+    const std::string_view line = msg.substr(start, end - start);
+    const std::size_t colon = line.find(':');
+    if (colon != std::string_view::npos && line[0] != ' ' && line[0] != '\t' &&
+        isViaName(trimValue(line.substr(0, colon)))) {
+      std::size_t valueEnd = end;
+      while (valueEnd + 1 < msg.size() && (msg[valueEnd + 1] == ' ' || msg[valueEnd + 1] == '\t')) {
+        valueEnd = msg.find('\n', valueEnd + 1);
+        if (valueEnd == std::string_view::npos) valueEnd = msg.size();
+      }
+      const std::size_t valueStart = start + colon + 1;
+      return trimValue(msg.substr(valueStart, valueEnd - valueStart));
+    }
+    pos = end;
+  }
+  return {};
+}
+
+}  // namespace
 
 TransportLayer::TransportLayer(net::EventLoop& loop, TransportOptions options)
     : loop_(loop),
@@ -143,7 +185,20 @@ void TransportLayer::onConnectionClosed(detail::StreamConnection& conn) {
 
 bool TransportLayer::send(const Flow& flow, std::string_view bytes) {
   if (shutDown_) return false;
-  const bool ok = flow.kind == TransportKind::Udp ? sendUdp(flow, bytes) : sendStream(flow, bytes);
+  const Flow* target = &flow;
+  Flow routed;
+  if (options_.routeResponses && bytes.starts_with("SIP/")) {
+    const std::string_view via = topViaValue(bytes);
+    viaScratch_.clear();
+    if (!via.empty() && parseViaList(via, viaScratch_) && !viaScratch_.empty()) {
+      if (auto r = sip::responseFlow(viaScratch_.front(), flow, isOpen(flow.connectionId))) {
+        routed = *r;
+        target = &routed;
+      }
+    }
+  }
+  const bool ok =
+      target->kind == TransportKind::Udp ? sendUdp(*target, bytes) : sendStream(*target, bytes);
   if (ok) {
     ++counters_.packetsOut;
     counters_.bytesOut += bytes.size();

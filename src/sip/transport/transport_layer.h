@@ -61,6 +61,9 @@ struct TransportOptions {
   int udpReceiveBufferBytes = 0;
   /// SO_REUSEPORT on listening sockets (several shards on one port).
   bool reusePort = false;
+  /// send() of a response applies RFC 3261 §18.2.2 / RFC 3581 from the response's top Via
+  /// to the given Flow (the request's arrival Flow). Idempotent on an already routed Flow.
+  bool routeResponses = true;
   /// Required for tls: listeners / outbound TLS connections respectively.
   net::TlsContextPtr tlsServer;
   net::TlsContextPtr tlsClient;
@@ -126,8 +129,10 @@ class TransportLayer {
   /// Sends one message (or keep-alive). UDP: sendto flow.remote from the socket bound to
   /// flow.local (else the first of the family). TCP/TLS: connection flow.connectionId if
   /// still open, else an open connection to flow.remote, else a new one (bytes queued until
-  /// connected; failure reported through onSendFailed). False when the bytes were not
-  /// sent or queued.
+  /// connected; failure reported through onSendFailed). A response (bytes starting with
+  /// "SIP/") is first routed by responseFlow() from its top Via, so passing the request's
+  /// arrival Flow is enough (TransportOptions::routeResponses). False when the bytes were
+  /// not sent or queued.
   bool send(const Flow& flow, std::string_view bytes);
 
   /// sip::responseFlow() with the connection state filled in.
@@ -197,6 +202,7 @@ class TransportLayer {
   std::unordered_map<RemoteKey, std::uint64_t, RemoteKeyHash> byRemote_;
   std::unordered_map<net::Address, std::uint32_t, net::AddressHash> perIp_;
   std::uint64_t nextConnectionId_ = 1;
+  std::vector<Via> viaScratch_;  // reused by send() when routing responses
 };
 
 }  // namespace trunkline::sip
