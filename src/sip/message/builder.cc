@@ -281,7 +281,11 @@ std::string EditList::apply(const SipMessage& msg) const {
     }
   }
   for (const Op& op : ops_) {
-    if (op.kind == Op::Kind::Append) appendField(out, op.name, op.value);
+    // Inserting "before" the end of the header list is appending.
+    if (op.kind == Op::Kind::Append ||
+        (op.kind == Op::Kind::InsertBefore && op.index >= fields.size())) {
+      appendField(out, op.name, op.value);
+    }
   }
   if (!wroteLength) appendField(out, "Content-Length", length);
   out.append(raw.substr(msg.headerSectionEnd(), msg.bodyOffset() - msg.headerSectionEnd()));

@@ -48,7 +48,8 @@ class EditList {
   EditList& remove(std::size_t index);
   /// Replace the value of header field `index`, keeping its name as received.
   EditList& replaceValue(std::size_t index, std::string value);
-  /// Insert a whole field ("Name: value") before header field `index`.
+  /// Insert a whole field ("Name: value") before header field `index` (an index past the
+  /// last field appends). Removals or replacements of indices past the end are ignored.
   EditList& insertBefore(std::size_t index, std::string name, std::string value);
   /// Append a field after the last header.
   EditList& append(std::string name, std::string value);

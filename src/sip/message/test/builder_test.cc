@@ -190,3 +190,21 @@ TEST(EditListTest, StartLineReplacement) {
 
 }  // namespace
 }  // namespace trunkline::sip
+
+namespace trunkline::sip {
+namespace {
+
+TEST(EditListTest, InsertPastTheEndAppends) {
+  auto m = SipMessage::parse(kRequest);
+  ASSERT_TRUE(m);
+  EditList e;
+  e.insertBefore(m->headers().size(), "Subject", "late").remove(1000);
+  auto r = SipMessage::parse(e.apply(*m));
+  ASSERT_TRUE(r);
+  ASSERT_NE(r->header(HeaderId::Subject), nullptr);
+  EXPECT_EQ(r->header(HeaderId::Subject)->value, "late");
+  EXPECT_EQ(r->headers().size(), m->headers().size() + 1);
+}
+
+}  // namespace
+}  // namespace trunkline::sip
