@@ -39,17 +39,14 @@ class Inbound final : public sip::TransportHandler {
   call::SipService& service_;
 };
 
-// Transactions → transport.
+// Transactions → transport (which routes responses by their top Via, RFC 3261 §18.2.2).
 class Outbound final : public sip::TransportSender {
  public:
   explicit Outbound(sip::TransportLayer& tp) : tp_(tp) {}
   bool send(const sip::Flow& flow, std::string_view bytes) override {
     return tp_.send(flow, bytes);
   }
-  sip::Flow responseFlow(const sip::Via& topVia, const sip::Flow& arrival) {
-    auto f = tp_.responseFlow(topVia, arrival);
-    return f ? *f : arrival;
-  }
+
 
  private:
   sip::TransportLayer& tp_;
