@@ -47,7 +47,6 @@ class Outbound final : public sip::TransportSender {
     return tp_.send(flow, bytes);
   }
 
-
  private:
   sip::TransportLayer& tp_;
 };
