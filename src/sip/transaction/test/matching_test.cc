@@ -193,6 +193,20 @@ TEST_F(Rfc2543MatchingTest, AckMatchesByToTagOfOurResponse) {
   EXPECT_EQ(layer->serverState(h), ServerState::Confirmed);
 }
 
+TEST_F(Rfc2543MatchingTest, AckFor2xxMatchesTheAcceptedInviteAndGoesUp) {
+  deliver(requestText(invite()));
+  const auto h = lastServerTxn();
+  ASSERT_TRUE(layer->respond(h, answer(h, 200, "ok9")).has_value());
+  EXPECT_EQ(layer->serverState(h), ServerState::Accepted);
+  Req ack = invite();
+  ack.method = "ACK";
+  ack.toTag = "ok9";
+  deliver(requestText(ack));
+  ASSERT_EQ(tu.count(K::Ack), 1u);
+  EXPECT_EQ(tu.last().txn, h.id);  // RFC 6026: passed up, with the transaction
+  EXPECT_EQ(layer->counters().strayAcks, 0u);
+}
+
 TEST_F(Rfc2543MatchingTest, CancelMatchesIgnoringToTag) {
   deliver(requestText(invite()));
   const auto inv = lastServerTxn();
