@@ -3,16 +3,15 @@
 //
 // Owns every client and server transaction of its shard and their timers. Single-threaded:
 // constructed, used and destroyed on the shard's event-loop thread, the same thread that
-// runs the TimerQueue it is given. It must outlive no one: destroy it before the
-// TimerQueue, TransportSender and TransactionUser it references (its destructor cancels its
-// timers).
+// runs the TimerQueue it is given. Destroy it before the TimerQueue, TransportSender and
+// TransactionUser it references (its destructor cancels its timers).
 //
 // Usage (see README.md):
 //   TransactionLayer layer(timers, TimerConfig{}, transport, tu);
 //   layer.onMessage(std::move(msg), flow);         // every message the transport parsed
 //   layer.respond(serverTxn, makeResponse(req, 180, {}, toTag));
 //   std::string branch = layer.newBranch();        // put it in the top Via of a request
-//   auto txn = layer.sendRequest(std::move(bytes), destinationFlow);
+//   auto txn = layer.sendRequest(bytes, destinationFlow);  // then TU::onResponse(txn, ...)
 #include <memory>
 #include <optional>
 #include <string>
