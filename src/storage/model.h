@@ -18,6 +18,8 @@ struct Account {
   std::string name;            // unique, human-readable
   std::string country = "US";  // ISO 3166-1 alpha-2; drives number normalisation
   bool enabled = true;
+
+  bool operator==(const Account&) const = default;
 };
 
 enum class Transport : std::uint8_t { Udp, Tcp, Tls };
@@ -37,6 +39,8 @@ struct DigestCredential {
   std::string realm;
   std::string ha1Md5;     // 32 lowercase hex
   std::string ha1Sha256;  // 64 lowercase hex
+
+  bool operator==(const DigestCredential&) const = default;
 };
 
 /// A customer's connection: one IP-PBX (or a group of them).
@@ -62,6 +66,8 @@ struct Trunk {
   CallerIdPolicy callerIdPolicy = CallerIdPolicy::PassThrough;
   std::string fixedCallerId;       // E.164, for CallerIdPolicy::Fixed
   std::uint32_t maxDurationS = 0;  // 0 = no limit
+
+  bool operator==(const Trunk&) const = default;
 };
 
 /// Where a DID goes when its trunk cannot take the call.
@@ -70,6 +76,8 @@ struct BackupDestination {
   Kind kind = Kind::Trunk;
   Id trunkId = 0;      // Kind::Trunk
   std::string number;  // Kind::External: E.164 reached through the carriers (e.g. a mobile)
+
+  bool operator==(const BackupDestination&) const = default;
 };
 
 /// A DID: an E.164 number of an account, delivered to a trunk.
@@ -80,6 +88,8 @@ struct Number {
   Id trunkId = 0;
   std::uint32_t ringTimeoutS = 30;         // no answer within this → next backup destination
   std::vector<BackupDestination> backups;  // in order
+
+  bool operator==(const Number&) const = default;
 };
 
 struct Gateway {
@@ -89,6 +99,8 @@ struct Gateway {
   Transport transport = Transport::Udp;
   std::uint32_t priority = 1;  // lower first
   std::uint32_t weight = 1;    // share among equal priority
+
+  bool operator==(const Gateway&) const = default;
 };
 
 /// An upstream provider reaching the PSTN.
@@ -104,12 +116,16 @@ struct Carrier {
   std::uint32_t probeIntervalS = 30;  // OPTIONS probing; 0 = off
   std::uint32_t downAfter = 3;        // consecutive failed probes → down
   std::uint32_t upAfter = 2;          // consecutive good probes → up
+
+  bool operator==(const Carrier&) const = default;
 };
 
 struct RouteTarget {
   Id carrierId = 0;
   std::uint32_t priority = 1;
   std::uint32_t weight = 1;
+
+  bool operator==(const RouteTarget&) const = default;
 };
 
 /// Outbound route: destinations starting with `prefix` (digits of the E.164 number
@@ -122,6 +138,8 @@ struct Route {
   /// (408, 500, 502, 503, 504 and transport failure / ring timeout).
   std::vector<int> failoverCodes;
   std::uint32_t ringTimeoutS = 60;  // no final answer within this → next carrier
+
+  bool operator==(const Route&) const = default;
 };
 
 /// One registered contact of a registration trunk.
@@ -135,6 +153,8 @@ struct Registration {
   std::uint32_t cseq = 0;
   std::int64_t expiresAtMs = 0;
   std::string userAgent;
+
+  bool operator==(const Registration&) const = default;
 };
 
 enum class Direction : std::uint8_t { Outbound, Inbound };
@@ -159,6 +179,8 @@ struct CdrAttempt {
   std::string reason;  // reason phrase, or "ring timeout", "transport error"
   std::int64_t startMs = 0;
   std::int64_t endMs = 0;
+
+  bool operator==(const CdrAttempt&) const = default;
 };
 
 /// The record of one call attempt, written once when the call ends.
@@ -183,6 +205,8 @@ struct Cdr {
   std::string finalReason;
   HangupBy hangupBy = HangupBy::None;
   std::vector<CdrAttempt> attempts;
+
+  bool operator==(const Cdr&) const = default;
 };
 
 }  // namespace trunkline::storage

@@ -1,5 +1,7 @@
 #include "storage/sqlite/database.h"
 
+#include "storage/sqlite/schema.h"
+
 #include <sqlite3.h>
 
 #include <fmt/format.h>
@@ -13,6 +15,7 @@ using base::Errc;
 // Append only: a released migration is never edited; fix forward with a new one.
 const std::vector<Migration> kMigrations = {
     {1, "node identity", "CREATE TABLE node_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"},
+    {2, "configuration, registrations and CDRs", schemaV2()},
 };
 
 std::string randomNodeId() {
@@ -50,7 +53,8 @@ base::Result<std::unique_ptr<Database>> Database::open(const std::string& path) 
 }
 
 Database::~Database() {
-  sqlite3_close(db_);
+  // _v2: statements still cached by a repository do not keep the file open forever.
+  sqlite3_close_v2(db_);
 }
 
 base::Result<void> Database::exec(std::string_view sql) {

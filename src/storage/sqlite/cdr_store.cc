@@ -1,0 +1,129 @@
+#include <fmt/format.h>
+
+#include "storage/sqlite/runtime_stores.h"
+
+namespace trunkline::storage::sqlite {
+
+using base::Errc;
+using base::fail;
+
+namespace {
+constexpr std::string_view kCdrColumns =
+    "id, call_uuid, account_id, trunk_id, number_id, direction, source_address, from_raw, "
+    "to_raw, from_e164, to_e164, start_ms, ring_ms, answer_ms, end_ms, duration_ms, billable_s, "
+    "disposition, final_code, final_reason, hangup_by";
+constexpr std::size_t kMaxPage = 1000;
+}  // namespace
+
+base::Result<std::size_t> SqliteCdrStore::insertBatch(std::span<const Cdr> cdrs) {
+  auto txn = WriteTransaction::begin(db_);
+  if (!txn) return tl::unexpected(txn.error());
+  std::size_t inserted = 0;
+  for (const auto& c : cdrs) {
+    {
+      auto q = stmts_.get(
+          "INSERT INTO cdrs (call_uuid, account_id, trunk_id, number_id, direction, "
+          "source_address, from_raw, to_raw, from_e164, to_e164, start_ms, ring_ms, answer_ms, "
+          "end_ms, duration_ms, billable_s, disposition, final_code, final_reason, hangup_by) "
+          "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+          "?18, ?19, ?20) ON CONFLICT DO NOTHING");
+      if (!q) return tl::unexpected(q.error());
+      q->bindAll(c.callUuid, c.accountId, c.trunkId, c.numberId, static_cast<int>(c.direction),
+                 c.sourceAddress, c.fromRaw, c.toRaw, c.fromE164, c.toE164, c.startMs, c.ringMs,
+                 c.answerMs, c.endMs, c.durationMs, c.billableS, static_cast<int>(c.disposition),
+                 c.finalCode, c.finalReason, static_cast<int>(c.hangupBy));
+      if (auto r = q->run(); !r)
+        return fail(r.error().code, fmt::format("CDR {}: {}", c.callUuid, r.error().message));
+    }
+    if (sqlite3_changes(db_.handle()) == 0) continue;  // already stored (replay)
+    ++inserted;
+    const Id id = sqlite3_last_insert_rowid(db_.handle());
+    int seq = 0;
+    for (const auto& a : c.attempts) {
+      auto q = stmts_.get(
+          "INSERT INTO cdr_attempts (cdr_id, seq, carrier_id, trunk_id, target, sip_code, "
+          "reason, start_ms, end_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      if (!q) return tl::unexpected(q.error());
+      auto r = q->bindAll(id, seq++, a.carrierId, a.trunkId, a.target, a.sipCode, a.reason,
+                          a.startMs, a.endMs)
+                   .run();
+      if (!r) return tl::unexpected(r.error());
+    }
+  }
+  if (auto r = txn->commit(); !r) return tl::unexpected(r.error());
+  return inserted;
+}
+
+base::Result<CdrPage> SqliteCdrStore::query(const CdrQuery& cq) {
+  if (cq.limit == 0 || cq.limit > kMaxPage)
+    return fail(Errc::InvalidArgument, fmt::format("CDR page size must be 1-{}", kMaxPage));
+  // The statement text depends only on which filters are present (never on their values),
+  // so there are at most 8 shapes, each prepared once.
+  std::string sql = fmt::format(
+      "SELECT {} FROM cdrs WHERE id > ?1 AND start_ms >= ?2 AND start_ms < ?3", kCdrColumns);
+  if (cq.accountId) sql += " AND account_id = ?4";
+  if (cq.trunkId) sql += " AND trunk_id = ?5";
+  if (cq.disposition) sql += " AND disposition = ?6";
+  sql += " ORDER BY id LIMIT ?7";
+  CdrPage page;
+  ReadTransaction txn(db_);
+  {
+    auto q = stmts_.get(sql);
+    if (!q) return tl::unexpected(q.error());
+    q->bindAll(cq.afterId, cq.fromMs, cq.toMs);
+    if (cq.accountId) q->bind(4, *cq.accountId);
+    if (cq.trunkId) q->bind(5, *cq.trunkId);
+    if (cq.disposition) q->bind(6, static_cast<std::int64_t>(*cq.disposition));
+    q->bind(7, static_cast<std::int64_t>(cq.limit + 1));
+    for (;;) {
+      auto row = q->step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      if (page.cdrs.size() == cq.limit) {
+        page.nextCursor = page.cdrs.back().id;
+        break;
+      }
+      Cdr c;
+      int i = 0;
+      c.id = q->i64(i++);
+      c.callUuid = q->text(i++);
+      c.accountId = q->i64(i++);
+      c.trunkId = q->i64(i++);
+      c.numberId = q->i64(i++);
+      c.direction = static_cast<Direction>(q->i64(i++));
+      c.sourceAddress = q->text(i++);
+      c.fromRaw = q->text(i++);
+      c.toRaw = q->text(i++);
+      c.fromE164 = q->text(i++);
+      c.toE164 = q->text(i++);
+      c.startMs = q->i64(i++);
+      c.ringMs = q->i64(i++);
+      c.answerMs = q->i64(i++);
+      c.endMs = q->i64(i++);
+      c.durationMs = q->i64(i++);
+      c.billableS = static_cast<std::uint32_t>(q->i64(i++));
+      c.disposition = static_cast<Disposition>(q->i64(i++));
+      c.finalCode = static_cast<int>(q->i64(i++));
+      c.finalReason = q->text(i++);
+      c.hangupBy = static_cast<HangupBy>(q->i64(i++));
+      page.cdrs.push_back(std::move(c));
+    }
+  }
+  for (auto& c : page.cdrs) {
+    auto q = stmts_.get(
+        "SELECT carrier_id, trunk_id, target, sip_code, reason, start_ms, end_ms "
+        "FROM cdr_attempts WHERE cdr_id = ?1 ORDER BY seq");
+    if (!q) return tl::unexpected(q.error());
+    q->bind(1, c.id);
+    for (;;) {
+      auto row = q->step();
+      if (!row) return tl::unexpected(row.error());
+      if (!*row) break;
+      c.attempts.push_back({q->i64(0), q->i64(1), q->text(2), static_cast<int>(q->i64(3)),
+                            q->text(4), q->i64(5), q->i64(6)});
+    }
+  }
+  return page;
+}
+
+}  // namespace trunkline::storage::sqlite
