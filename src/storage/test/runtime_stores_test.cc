@@ -1,1 +1,209 @@
 #include <gtest/gtest.h>
+
+#include "storage/sqlite/config_store.h"
+#include "storage/sqlite/runtime_stores.h"
+#include "storage/test/test_util.h"
+
+namespace trunkline::storage {
+namespace {
+
+class RuntimeStoresTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    file_ = testing::freshDir(::testing::UnitTest::GetInstance()->current_test_info()->name()) +
+            "/trunkline.db";
+    db_ = testing::openDb(file_);
+    ASSERT_TRUE(db_);
+    sqlite::SqliteConfigStore cfg(*db_);
+    const Id acme = *cfg.addAccount({0, "acme", "US", true});
+    Trunk t;
+    t.accountId = acme;
+    t.name = "reg";
+    t.registration = true;
+    t.credentials = {testing::cred("acme-reg")};
+    trunk_ = *cfg.addTrunk(t);
+  }
+  Registration binding(std::string contact, std::int64_t expires) {
+    Registration r;
+    r.trunkId = trunk_;
+    r.aor = "sip:acme-reg@trunkline";
+    r.contact = std::move(contact);
+    r.received = "udp:203.0.113.5:40123";
+    r.callId = "abc@pbx";
+    r.cseq = 7;
+    r.expiresAtMs = expires;
+    r.userAgent = "Asterisk";
+    return r;
+  }
+
+  std::string file_;
+  std::unique_ptr<sqlite::Database> db_;
+  Id trunk_ = 0;
+};
+
+TEST_F(RuntimeStoresTest, RegistrationsUpsertExpireAndSurviveReopen) {
+  {
+    sqlite::SqliteRegistrationStore regs(*db_);
+    ASSERT_TRUE(regs.upsert(binding("sip:pbx@203.0.113.5:5060", 1000)));
+    ASSERT_TRUE(regs.upsert(binding("sip:pbx@203.0.113.6:5060", 5000)));
+    auto refreshed = binding("sip:pbx@203.0.113.5:5060", 9000);
+    refreshed.cseq = 8;
+    ASSERT_TRUE(regs.upsert(refreshed));  // same binding: replaced, not added
+    auto all = regs.list({});
+    ASSERT_TRUE(all);
+    ASSERT_EQ(all->size(), 2u);
+    EXPECT_EQ((*all)[0], refreshed);
+    auto bad = binding("sip:x@1.2.3.4", 1);
+    bad.trunkId = 4242;
+    EXPECT_EQ(regs.upsert(bad).error().message, "trunk 4242 not found");
+  }
+  db_.reset();
+  db_ = testing::openDb(file_);  // restart
+  sqlite::SqliteRegistrationStore regs(*db_);
+  auto all = regs.list(trunk_);
+  ASSERT_TRUE(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].cseq, 8u);
+  EXPECT_EQ((*all)[1].expiresAtMs, 5000);
+  EXPECT_EQ(*regs.expire(4999), 0u);
+  EXPECT_EQ(*regs.expire(5000), 1u);
+  ASSERT_EQ(regs.list({})->size(), 1u);
+  ASSERT_TRUE(regs.remove(trunk_, "sip:acme-reg@trunkline", "sip:pbx@203.0.113.5:5060"));
+  EXPECT_EQ(regs.remove(trunk_, "sip:acme-reg@trunkline", "sip:pbx@203.0.113.5:5060").error().code,
+            base::Errc::NotFound);
+  EXPECT_TRUE(regs.list({})->empty());
+}
+
+TEST_F(RuntimeStoresTest, RegistrationsGoWithTheirTrunk) {
+  sqlite::SqliteRegistrationStore regs(*db_);
+  ASSERT_TRUE(regs.upsert(binding("sip:pbx@203.0.113.5:5060", 1000)));
+  sqlite::SqliteConfigStore cfg(*db_);
+  ASSERT_TRUE(cfg.removeTrunk(trunk_));
+  EXPECT_TRUE(regs.list({})->empty());
+}
+
+Cdr makeCdr(int i) {
+  Cdr c;
+  c.callUuid = "call-" + std::to_string(i);
+  c.accountId = 1 + i % 3;
+  c.trunkId = 10 + i % 5;
+  c.direction = i % 2 ? Direction::Inbound : Direction::Outbound;
+  c.sourceAddress = "udp:203.0.113.5:5060";
+  c.fromRaw = "4155550100";
+  c.toRaw = "4155550199";
+  c.fromE164 = "+14155550100";
+  c.toE164 = "+14155550199";
+  c.startMs = 1'700'000'000'000 + i * 1000;
+  c.answerMs = c.startMs + 3000;
+  c.endMs = c.startMs + 63000;
+  c.durationMs = 60000;
+  c.billableS = 60;
+  c.disposition = i % 4 == 0 ? Disposition::Answered : Disposition::Failed;
+  c.finalCode = i % 4 == 0 ? 200 : 503;
+  c.finalReason = i % 4 == 0 ? "OK" : "Service Unavailable";
+  c.hangupBy = HangupBy::Caller;
+  if (i % 10 == 0)
+    c.attempts = {
+        {7, 0, "udp:198.51.100.7:5060", 503, "Service Unavailable", c.startMs, c.startMs + 100},
+        {8, 0, "udp:198.51.100.8:5060", 200, "OK", c.startMs + 100, c.endMs}};
+  return c;
+}
+
+TEST_F(RuntimeStoresTest, CdrBatchInsertAndCursorPagination) {
+  sqlite::SqliteCdrStore cdrs(*db_);
+  std::vector<Cdr> batch;
+  for (int i = 0; i < 10000; ++i) batch.push_back(makeCdr(i));
+  // Ten batches of 1,000, each one transaction.
+  for (int b = 0; b < 10; ++b) {
+    auto n = cdrs.insertBatch(std::span<const Cdr>(batch).subspan(b * 1000, 1000));
+    ASSERT_TRUE(n) << n.error().message;
+    EXPECT_EQ(*n, 1000u);
+  }
+  // Replaying a batch (spool after a crash) inserts nothing.
+  EXPECT_EQ(*cdrs.insertBatch(std::span<const Cdr>(batch).subspan(0, 1000)), 0u);
+
+  CdrQuery q;
+  q.limit = 1000;
+  std::size_t seen = 0, pages = 0;
+  Id last = 0;
+  for (;;) {
+    auto page = cdrs.query(q);
+    ASSERT_TRUE(page) << page.error().message;
+    for (const auto& c : page->cdrs) {
+      EXPECT_GT(c.id, last);
+      last = c.id;
+    }
+    seen += page->cdrs.size();
+    ++pages;
+    if (!page->nextCursor) break;
+    q.afterId = *page->nextCursor;
+  }
+  EXPECT_EQ(seen, 10000u);
+  EXPECT_EQ(pages, 10u);
+
+  // Filters: account 2 (i % 3 == 1), answered (i % 4 == 0), within a time window.
+  CdrQuery f;
+  f.accountId = 2;
+  f.disposition = Disposition::Answered;
+  f.fromMs = 1'700'000'000'000 + 1000 * 1000;  // i >= 1000
+  f.toMs = 1'700'000'000'000 + 2000 * 1000;    // i < 2000
+  f.limit = 7;
+  std::size_t count = 0;
+  for (;;) {
+    auto page = cdrs.query(f);
+    ASSERT_TRUE(page);
+    for (const auto& c : page->cdrs) {
+      EXPECT_EQ(c.accountId, 2);
+      EXPECT_EQ(c.disposition, Disposition::Answered);
+    }
+    count += page->cdrs.size();
+    if (!page->nextCursor) break;
+    f.afterId = *page->nextCursor;
+  }
+  int expected = 0;
+  for (int i = 1000; i < 2000; ++i) expected += (i % 3 == 1 && i % 4 == 0);
+  EXPECT_EQ(count, static_cast<std::size_t>(expected));
+
+  CdrQuery t;
+  t.trunkId = 12;
+  t.limit = 1000;
+  std::size_t byTrunk = 0;
+  for (;;) {
+    auto page = cdrs.query(t);
+    byTrunk += page->cdrs.size();
+    if (!page->nextCursor) break;
+    t.afterId = *page->nextCursor;
+  }
+  EXPECT_EQ(byTrunk, 2000u);
+
+  // Round trip of one record with its attempts.
+  CdrQuery one;
+  one.limit = 1;
+  auto first = cdrs.query(one);
+  ASSERT_EQ(first->cdrs.size(), 1u);
+  Cdr expectedCdr = batch[0];
+  expectedCdr.id = first->cdrs[0].id;
+  EXPECT_EQ(first->cdrs[0], expectedCdr);
+  EXPECT_EQ(first->cdrs[0].attempts.size(), 2u);
+
+  one.limit = 0;
+  EXPECT_EQ(cdrs.query(one).error().message, "CDR page size must be 1-1000");
+}
+
+TEST_F(RuntimeStoresTest, CdrBatchIsAllOrNothing) {
+  sqlite::SqliteCdrStore cdrs(*db_);
+  std::vector<Cdr> batch = {makeCdr(1), makeCdr(2)};
+  // Sabotage: a trigger that fails the second insert.
+  ASSERT_TRUE(
+      db_->exec("CREATE TEMP TRIGGER boom BEFORE INSERT ON cdrs WHEN NEW.call_uuid = 'call-2' "
+                "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"));
+  auto r = cdrs.insertBatch(batch);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message.find("disk on fire"), std::string::npos);
+  EXPECT_TRUE(cdrs.query({})->cdrs.empty());
+  ASSERT_TRUE(db_->exec("DROP TRIGGER boom;"));
+  EXPECT_EQ(*cdrs.insertBatch(batch), 2u);
+}
+
+}  // namespace
+}  // namespace trunkline::storage
