@@ -39,7 +39,9 @@ constexpr DialPlan kPlans[] = {
 };
 // clang-format on
 
-char upper(char c) { return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c; }
+char upper(char c) {
+  return (c >= 'a' && c <= 'z') ? static_cast<char>(c - 'a' + 'A') : c;
+}
 
 }  // namespace
 
@@ -62,6 +64,8 @@ const DialPlan* dialPlanForE164(std::string_view digits) {
   return best;
 }
 
-std::span<const DialPlan> dialPlans() { return kPlans; }
+std::span<const DialPlan> dialPlans() {
+  return kPlans;
+}
 
 }  // namespace trunkline::routing

@@ -20,7 +20,9 @@ tl::unexpected<NumberError> notDialable(std::string_view why) {
   return err(NumberErrc::NotDialable, "not a dialable number: " + std::string(why));
 }
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+bool isDigit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 bool startsWithNoCase(std::string_view s, std::string_view prefix) {
   if (s.size() < prefix.size()) return false;
@@ -70,8 +72,8 @@ std::string withCountryCode(const DialPlan& plan, std::string_view nsn) {
 NumberResult national(const DialPlan& plan, std::string_view digits) {
   for (std::string_view e : plan.emergency) {
     if (!e.empty() && digits == e) {
-      return err(NumberErrc::Emergency,
-                 "emergency number " + std::string(digits) + " (" + std::string(plan.country) + ")");
+      return err(NumberErrc::Emergency, "emergency number " + std::string(digits) + " (" +
+                                            std::string(plan.country) + ")");
     }
   }
   for (std::string_view p : plan.intlPrefixes) {
@@ -101,8 +103,8 @@ NumberResult national(const DialPlan& plan, std::string_view digits) {
     return withCountryCode(plan, digits);
   }
   if (digits.size() <= kMaxShortCode) {
-    return err(NumberErrc::ShortCode, "short code " + std::string(digits) + " (" +
-                                          std::string(plan.country) + ")");
+    return err(NumberErrc::ShortCode,
+               "short code " + std::string(digits) + " (" + std::string(plan.country) + ")");
   }
   return notDialable("not a valid " + std::string(plan.country) + " number");
 }

@@ -22,9 +22,10 @@ base::Result<RouteTable> RouteTable::build(std::vector<storage::Route> routes,
   t.routes_ = std::move(routes);
   for (std::size_t i = 0; i < t.routes_.size(); ++i) {
     const storage::Route& r = t.routes_[i];
-    if (!std::all_of(r.prefix.begin(), r.prefix.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-      return fail(Errc::InvalidArgument, "route " + std::to_string(r.id) + ": prefix '" +
-                                             r.prefix + "' is not digits");
+    if (!std::all_of(r.prefix.begin(), r.prefix.end(),
+                     [](char c) { return c >= '0' && c <= '9'; })) {
+      return fail(Errc::InvalidArgument,
+                  "route " + std::to_string(r.id) + ": prefix '" + r.prefix + "' is not digits");
     }
     if (!t.byPrefix_.emplace(r.prefix, i).second) {
       return fail(Errc::AlreadyExists, "two routes with prefix '" + r.prefix + "'");

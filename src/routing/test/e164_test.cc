@@ -95,7 +95,7 @@ TEST(E164, InvalidPerCountry) {
       {"US", "", NumberErrc::NotDialable},
       {"US", "+", NumberErrc::NotDialable},
       {"US", "1-800-FLOWERS", NumberErrc::NotDialable},
-      {"US", "555-0100", NumberErrc::NotDialable},       // 7-digit local: no area code
+      {"US", "555-0100", NumberErrc::NotDialable},        // 7-digit local: no area code
       {"US", "1 015 555 0100", NumberErrc::NotDialable},  // area code cannot start with 0
       {"US", "415 155 0100", NumberErrc::NotDialable},    // exchange cannot start with 1
       {"US", "+1 415 555 010", NumberErrc::NotDialable},  // 9 national digits

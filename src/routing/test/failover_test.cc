@@ -30,16 +30,16 @@ TEST(Failover, ConfiguredSetReplacesDefault) {
 TEST(BestFinalResponse, Rules) {
   using V = std::vector<int>;
   EXPECT_EQ(bestFinalResponse(V{}), 503);
-  EXPECT_EQ(bestFinalResponse(V{0, 0}), 503);                  // transport failures only
+  EXPECT_EQ(bestFinalResponse(V{0, 0}), 503);  // transport failures only
   EXPECT_EQ(bestFinalResponse(V{503, 0, 503}), 503);
-  EXPECT_EQ(bestFinalResponse(V{500, 486, 603}), 603);         // 6xx wins
-  EXPECT_EQ(bestFinalResponse(V{503, 404, 486}), 404);         // first meaningful 4xx
-  EXPECT_EQ(bestFinalResponse(V{408, 500, 503}), 500);         // 5xx other than 503 over 408
-  EXPECT_EQ(bestFinalResponse(V{0, 408, 503}), 408);           // a timeout beats nothing
-  EXPECT_EQ(bestFinalResponse(V{407, 401, 0}), 503);           // carriers' auth is ours
-  EXPECT_EQ(bestFinalResponse(V{302, 0}), 503);                // redirects not forwarded
+  EXPECT_EQ(bestFinalResponse(V{500, 486, 603}), 603);  // 6xx wins
+  EXPECT_EQ(bestFinalResponse(V{503, 404, 486}), 404);  // first meaningful 4xx
+  EXPECT_EQ(bestFinalResponse(V{408, 500, 503}), 500);  // 5xx other than 503 over 408
+  EXPECT_EQ(bestFinalResponse(V{0, 408, 503}), 408);    // a timeout beats nothing
+  EXPECT_EQ(bestFinalResponse(V{407, 401, 0}), 503);    // carriers' auth is ours
+  EXPECT_EQ(bestFinalResponse(V{302, 0}), 503);         // redirects not forwarded
   EXPECT_EQ(bestFinalResponse(V{407, 484}), 484);
-  EXPECT_EQ(bestFinalResponse(V{183, 502}), 502);              // provisional ignored
+  EXPECT_EQ(bestFinalResponse(V{183, 502}), 502);  // provisional ignored
 }
 
 }  // namespace

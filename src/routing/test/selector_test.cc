@@ -53,9 +53,9 @@ std::vector<storage::Id> carriersOf(const Selection& s) {
 TEST(RouteTableTest, LongestPrefixAndDefault) {
   std::vector<storage::Carrier> carriers{carrier(1, {gw(11)}), carrier(2, {gw(21)}),
                                          carrier(3, {gw(31)})};
-  auto t = RouteTable::build({route(10, "", {{1, 1, 1}}), route(20, "44", {{2, 1, 1}}),
-                              route(30, "447", {{3, 1, 1}})},
-                             carriers);
+  auto t = RouteTable::build(
+      {route(10, "", {{1, 1, 1}}), route(20, "44", {{2, 1, 1}}), route(30, "447", {{3, 1, 1}})},
+      carriers);
   ASSERT_TRUE(t) << t.error().message;
   EXPECT_EQ(t->match("+447700900123")->id, 30);
   EXPECT_EQ(t->match("+442079460000")->id, 20);
@@ -101,10 +101,10 @@ TEST(RouteTableTest, PriorityOrderAndAttemptFields) {
 }
 
 TEST(RouteTableTest, DisabledAndDownCarriersSkipped) {
-  auto t = RouteTable::build({route(1, "", {{1, 1, 1}, {2, 2, 1}, {3, 3, 1}, {4, 4, 1}, {5, 5, 1}})},
-                             {carrier(1, {gw(11)}, /*enabled=*/false),
-                              carrier(2, {gw(21), gw(22)}), carrier(3, {gw(31), gw(32)}),
-                              carrier(4, {}), carrier(5, {gw(51)})});
+  auto t =
+      RouteTable::build({route(1, "", {{1, 1, 1}, {2, 2, 1}, {3, 3, 1}, {4, 4, 1}, {5, 5, 1}})},
+                        {carrier(1, {gw(11)}, /*enabled=*/false), carrier(2, {gw(21), gw(22)}),
+                         carrier(3, {gw(31), gw(32)}), carrier(4, {}), carrier(5, {gw(51)})});
   ASSERT_TRUE(t);
   FakeStatus status;
   status.down = {21, 22, 32};  // carrier 2 entirely down, carrier 3 half down
@@ -132,9 +132,9 @@ TEST(WeightedOrder, DistributionFollowsWeights) {
   // Three carriers at equal priority with weights 1:2:7; the first pick should follow
   // 10% / 20% / 70%. Fixed seed, so the counts are reproducible; bounds are ±2% absolute
   // (about 6 standard deviations at 20000 draws) to stay valid for any reasonable seed.
-  auto t = RouteTable::build({route(1, "", {{1, 1, 1}, {2, 1, 2}, {3, 1, 7}, {4, 2, 100}})},
-                             {carrier(1, {gw(11)}), carrier(2, {gw(21)}), carrier(3, {gw(31)}),
-                              carrier(4, {gw(41)})});
+  auto t = RouteTable::build(
+      {route(1, "", {{1, 1, 1}, {2, 1, 2}, {3, 1, 7}, {4, 2, 100}})},
+      {carrier(1, {gw(11)}), carrier(2, {gw(21)}), carrier(3, {gw(31)}), carrier(4, {gw(41)})});
   ASSERT_TRUE(t);
   SplitMix64 rnd(20240601);
   constexpr int kDraws = 20000;

@@ -39,8 +39,8 @@ base::Result<void> DigestClient::onChallenge(std::span<const std::string_view> v
       why = "no HA1 for algorithm " + std::string(algorithmName(c->algorithm));
       continue;
     }
-    if (!best || (c->algorithm == DigestAlgorithm::Sha256 &&
-                  best->algorithm != DigestAlgorithm::Sha256)) {
+    if (!best ||
+        (c->algorithm == DigestAlgorithm::Sha256 && best->algorithm != DigestAlgorithm::Sha256)) {
       best = std::move(*c);
     }
   }
@@ -71,8 +71,7 @@ base::Result<std::string> DigestClient::authorization(std::string_view method,
     cnonce = random_.hex(16);
     qop = "auth";
   }
-  std::string response =
-      requestDigest(a, ha1Hex, challenge_.nonce, nc, cnonce, qop, method, uri);
+  std::string response = requestDigest(a, ha1Hex, challenge_.nonce, nc, cnonce, qop, method, uri);
   std::string v = "Digest username=";
   appendQuoted(v, credential_.username);
   v += ", realm=";

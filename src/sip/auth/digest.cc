@@ -13,7 +13,9 @@ namespace {
 
 constexpr std::string_view kHexDigits = "0123456789abcdef";
 
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+char lower(char c) {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 bool equalsNoCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -31,16 +33,24 @@ bool isHex(char c) {
 bool isTokenChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   switch (c) {
-    case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`': case '\'':
-    case '~':
-      return true;
-    default:
-      return false;
+    case '-':
+    case '.':
+    case '!':
+    case '%':
+    case '*':
+    case '_':
+    case '+':
+    case '`':
+    case '\'':
+    case '~': return true;
+    default: return false;
   }
 }
 
 // Linear white space, including the line breaks of folded header lines.
-bool isLws(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+bool isLws(char c) {
+  return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 const EVP_MD* evpFor(DigestAlgorithm a) {
   return a == DigestAlgorithm::Md5 ? EVP_md5() : EVP_sha256();
@@ -77,7 +87,10 @@ class Scanner {
       if (c == '\\') {
         if (atEnd()) return false;
         char e = s_[pos_++];
-        if (e == '\r' || e == '\n') return false;  // quoted-pair excludes CR and LF
+        // RFC 3261 quoted-pair admits any control but CR and LF; we refuse them all (a
+        // NUL or ESC in a username or nonce is never legitimate and would reach logs).
+        auto ue = static_cast<unsigned char>(e);
+        if ((ue < 0x20 && e != '\t') || ue == 0x7f) return false;
         out.push_back(e);
         continue;
       }
@@ -126,7 +139,9 @@ std::optional<DigestAlgorithm> algorithmFromName(std::string_view name) {
   return std::nullopt;
 }
 
-std::size_t digestHexLength(DigestAlgorithm a) { return a == DigestAlgorithm::Md5 ? 32 : 64; }
+std::size_t digestHexLength(DigestAlgorithm a) {
+  return a == DigestAlgorithm::Md5 ? 32 : 64;
+}
 
 std::string digestHex(DigestAlgorithm a, std::initializer_list<std::string_view> parts) {
   std::unique_ptr<EVP_MD_CTX, CtxDeleter> ctx(EVP_MD_CTX_new());
@@ -206,8 +221,7 @@ AuthParseResult<std::vector<AuthParam>> parseAuthParams(std::string_view value,
     if (!sc.atEnd() && sc.peek() == '"') {
       p.quoted = true;
       if (!sc.quoted(p.value)) {
-        return parseFail(AuthParseErrc::Syntax,
-                         "bad quoted string in parameter '" + p.name + "'");
+        return parseFail(AuthParseErrc::Syntax, "bad quoted string in parameter '" + p.name + "'");
       }
     } else {
       std::string_view tok = sc.token();
@@ -247,7 +261,8 @@ AuthParseResult<DigestResponse> parseDigestResponse(std::string_view value) {
   };
   for (std::string_view name : {"username", "realm", "nonce", "uri", "response"}) {
     if (findParam(*params, name) == nullptr) {
-      return parseFail(AuthParseErrc::MissingParam, "missing parameter '" + std::string(name) + "'");
+      return parseFail(AuthParseErrc::MissingParam,
+                       "missing parameter '" + std::string(name) + "'");
     }
   }
   take("username", r.username);

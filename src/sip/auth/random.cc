@@ -43,8 +43,8 @@ SeededRandom::SeededRandom() {
 SeededRandom::SeededRandom(std::span<const std::uint8_t> seed) {
   // Spread any seed length over the key with one SHA-256.
   unsigned int len = 0;
-  TL_RELEASE_ASSERT(EVP_Digest(seed.data(), seed.size(), key_.data(), &len, EVP_sha256(),
-                               nullptr) == 1);
+  TL_RELEASE_ASSERT(
+      EVP_Digest(seed.data(), seed.size(), key_.data(), &len, EVP_sha256(), nullptr) == 1);
 }
 
 void SeededRandom::fill(std::span<std::uint8_t> out) {

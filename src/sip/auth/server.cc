@@ -51,7 +51,9 @@ HeaderId DigestServer::credentialsHeader(Method m) {
   return m == Method::Register ? HeaderId::Authorization : HeaderId::ProxyAuthorization;
 }
 
-int DigestServer::challengeCode(Method m) { return m == Method::Register ? 401 : 407; }
+int DigestServer::challengeCode(Method m) {
+  return m == Method::Register ? 401 : 407;
+}
 
 std::string_view DigestServer::challengeHeaderName(Method m) {
   return m == Method::Register ? "WWW-Authenticate" : "Proxy-Authenticate";

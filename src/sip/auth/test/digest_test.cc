@@ -43,9 +43,9 @@ TEST(DigestVectors, Rfc7616ParsedAndRecomputed) {
   EXPECT_EQ(r->algorithm, DigestAlgorithm::Sha256);
   EXPECT_EQ(r->ncValue, 1u);
   std::string h1 = ha1(DigestAlgorithm::Sha256, r->username, r->realm, "Circle of Life");
-  EXPECT_TRUE(digestEqual(requestDigest(r->algorithm, h1, r->nonce, r->nc, r->cnonce, r->qop,
-                                        "GET", r->uri),
-                          r->response));
+  EXPECT_TRUE(digestEqual(
+      requestDigest(r->algorithm, h1, r->nonce, r->nc, r->cnonce, r->qop, "GET", r->uri),
+      r->response));
 }
 
 TEST(DigestVectors, LegacyNoQopForm) {
@@ -114,11 +114,17 @@ TEST(AuthParams, SyntaxErrors) {
       {"Digest realm=\"a\" nonce=\"b\"", AuthParseErrc::Syntax},  // missing comma
       {"Digest realm=a b", AuthParseErrc::Syntax},
       {"Digest realm=\"a\", realm=\"b\"", AuthParseErrc::DuplicateParam},
-      {"Digest realm=\"a\\", AuthParseErrc::Syntax},     // escape at the end
-      {"Digest realm=\"a\x01\"", AuthParseErrc::Syntax},  // control character
+      {"Digest realm=\"a\\", AuthParseErrc::Syntax},        // escape at the end
+      {"Digest realm=\"a\x01\"", AuthParseErrc::Syntax},    // control character
+      {"Digest realm=\"a\\\x1b\"", AuthParseErrc::Syntax},  // escaped control (ESC)
       {"Digest realm=<sip:x>", AuthParseErrc::Syntax},
       {"Digest,realm=a", AuthParseErrc::Syntax},
   };
+  // Found by fuzz_sip_auth: an escaped NUL inside a quoted string.
+  const char nul[] = "Digest realm=\"carrier\\\0x\", nonce=\"n1\"";
+  auto withNul = parseAuthParams(std::string_view(nul, sizeof nul - 1));
+  ASSERT_FALSE(withNul);
+  EXPECT_EQ(withNul.error().code, AuthParseErrc::Syntax);
   for (const Case& c : cases) {
     auto p = parseAuthParams(c.in);
     ASSERT_FALSE(p) << c.in;
@@ -186,10 +192,9 @@ TEST(DigestChallengeParse, Fields) {
   EXPECT_FALSE(noQop->qopOffered);
   EXPECT_EQ(noQop->algorithm, DigestAlgorithm::Md5);
   EXPECT_EQ(parseDigestChallenge("Digest realm=\"r\"").error().code, AuthParseErrc::MissingParam);
-  EXPECT_EQ(parseDigestChallenge("Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512-256")
-                .error()
-                .code,
-            AuthParseErrc::UnsupportedAlgo);
+  EXPECT_EQ(
+      parseDigestChallenge("Digest realm=\"r\", nonce=\"n\", algorithm=SHA-512-256").error().code,
+      AuthParseErrc::UnsupportedAlgo);
 }
 
 TEST(DigestQuoting, RoundTrip) {

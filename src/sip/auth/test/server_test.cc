@@ -149,8 +149,7 @@ TEST_F(DigestServerTest, StaleAfterExpiry) {
   AuthResult r = verify(answer("pbx1", "s3cret", challenge));
   EXPECT_EQ(r.status, AuthStatus::Stale);
   // A fresh challenge works again.
-  EXPECT_EQ(verify(answer("pbx1", "s3cret", server_.challengeValues(true))).status,
-            AuthStatus::Ok);
+  EXPECT_EQ(verify(answer("pbx1", "s3cret", server_.challengeValues(true))).status, AuthStatus::Ok);
 }
 
 TEST_F(DigestServerTest, ConfigurableLifetime) {
