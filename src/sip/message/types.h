@@ -139,9 +139,9 @@ struct Via {
   bool hostIsIpv6 = false;
   std::uint16_t port = 0;  // 0 = not given
   ParamList params;
-  std::string_view branch;  // empty if absent
-  std::string_view received;
-  bool rport = false;  // rport present
+  std::string_view branch;    // empty if absent
+  std::string_view received;  // address only: IPv6 without brackets (RFC 5118 §4.5)
+  bool rport = false;         // rport present
   std::optional<std::uint16_t> rportValue;
   /// sent-by as written (host[:port]); for transaction matching.
   std::string_view sentBy;
