@@ -4,7 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <array>
+#include <atomic>
 #include <map>
+#include <thread>
 
 #include "sip/auth/client.h"
 
@@ -65,7 +67,7 @@ class DigestServerTest : public ::testing::Test {
   SeededRandom random_;
   DigestServer server_;
   std::map<std::string, StoredHa1> users_;
-  int lookups_ = 0;
+  std::atomic<int> lookups_{0};
 };
 
 TEST_F(DigestServerTest, ChallengeShape) {
@@ -116,7 +118,7 @@ TEST_F(DigestServerTest, WrongPasswordAndUnknownUserAreIndistinguishable) {
   EXPECT_EQ(unknown.status, AuthStatus::Challenge);
   EXPECT_EQ(wrong.detail, unknown.detail);
   EXPECT_EQ(wrong.credentialId, unknown.credentialId);
-  EXPECT_EQ(lookups_, 2);  // both went through lookup and hashing
+  EXPECT_EQ(lookups_.load(), 2);  // both went through lookup and hashing
   // Expired nonces too: an unknown user never gets "stale", nor does a wrong password.
   clock_.advance(301s);
   EXPECT_EQ(verify(answer("nobody", "guess", challenge)).status, AuthStatus::Challenge);
@@ -193,7 +195,7 @@ TEST_F(DigestServerTest, TamperedNonceRejected) {
   forgedChallenge.replace(forgedChallenge.find(nonce), nonce.size(), forged);
   AuthResult r = verify(answer("pbx1", "s3cret", {forgedChallenge}));
   EXPECT_EQ(r.status, AuthStatus::Challenge);
-  EXPECT_EQ(lookups_, 0);  // refused before any user lookup
+  EXPECT_EQ(lookups_.load(), 0);  // refused before any user lookup
   // A nonce of another server (different secret) is refused too.
   DigestServerConfig other = makeConfig();
   other.secret = "another-secret-entirely-000000";
@@ -289,6 +291,28 @@ TEST_F(DigestServerTest, VerifiesAParsedSipMessage) {
   auto msg = SipMessage::parse(wire);
   ASSERT_TRUE(msg) << msg.error().text();
   EXPECT_EQ(server_.verify(*msg, lookup()).status, AuthStatus::Ok);
+}
+
+TEST_F(DigestServerTest, SharedByThreadsEachAnswerAcceptedOnce) {
+  // Several shards verify at once; every distinct answer is accepted exactly once, however
+  // many threads replay it.
+  std::vector<std::string> answers;
+  for (int i = 0; i < 50; ++i)
+    answers.push_back(answer("pbx1", "s3cret", server_.challengeValues(false)));
+  std::atomic<int> ok{0};
+  auto work = [&] {
+    for (const std::string& v : answers) {
+      std::array<std::string_view, 1> values{v};
+      if (server_.verify(AuthInput{"INVITE", kUri, values}, lookup()).status == AuthStatus::Ok) {
+        ok.fetch_add(1);
+      }
+    }
+  };
+  std::thread a(work), b(work), c(work);
+  a.join();
+  b.join();
+  c.join();
+  EXPECT_EQ(ok.load(), 50);
 }
 
 TEST(NonceCountTableTest, EvictionNeverAcceptsAReplay) {
