@@ -106,7 +106,9 @@ class DigestServer {
   std::string challengeHeaders(Method m, bool stale) const;
 
   AuthResult verify(const AuthInput& in, const CredentialLookup& lookup) const;
-  /// Picks the method, Request-URI and credentials header of a parsed request.
+  /// Picks the method, Request-URI and credentials header of a parsed request. Not for
+  /// CANCEL or ACK: RFC 3261 §22.1 forbids challenging them (an ACK to a 2xx reuses the
+  /// INVITE's credentials; a CANCEL must be accepted when its INVITE was).
   AuthResult verify(const SipMessage& request, const CredentialLookup& lookup) const;
 
   const DigestServerConfig& config() const { return config_; }
