@@ -1,9 +1,11 @@
 #include "call/sip_service.h"
 
-#include <array>
+#include <algorithm>
 
 #include <fmt/format.h>
 
+#include "call/b2bua.h"
+#include "call/capabilities.h"
 #include "call/malformed.h"
 #include "sip/message/builder.h"
 
@@ -12,15 +14,8 @@ namespace {
 
 using sip::Method;
 
-// What this node accepts. The B2BUA handles these methods; the rest get 405/501.
-constexpr std::string_view kAllow =
-    "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER, PRACK, UPDATE, INFO";
-// Option tags (RFC 3261 §19.2) this node implements; a Require naming any other is
-// refused with 420 (§8.2.2.3). None yet: 100rel and timer arrive with the B2BUA.
-constexpr std::array<std::string_view, 0> kSupported = {};
-
 bool supportedOption(std::string_view tag) {
-  for (auto s : kSupported)
+  for (auto s : kSupportedTags)
     if (s == tag) return true;
   return false;
 }
@@ -37,7 +32,7 @@ std::string_view trim(std::string_view s) {
 
 std::string supportedValue() {
   std::string v;
-  for (auto s : kSupported) v += fmt::format("{}{}", v.empty() ? "" : ", ", s);
+  for (auto s : kSupportedTags) v += fmt::format("{}{}", v.empty() ? "" : ", ", s);
   return v;
 }
 
@@ -45,6 +40,12 @@ std::string supportedValue() {
 
 SipService::SipService(base::TimerQueue& timers, ServiceConfig config)
     : timers_(timers), config_(std::move(config)) {}
+
+void SipService::setB2bua(B2bua* b2bua) {
+  if (b2bua_) sinks_.erase(std::find(sinks_.begin(), sinks_.end(), b2bua_));
+  b2bua_ = b2bua;
+  if (b2bua_) sinks_.insert(sinks_.begin(), b2bua_);
+}
 
 std::string SipService::newTag() {
   return fmt::format("{:016x}", random_.nextU64());
@@ -128,6 +129,12 @@ void SipService::onRequest(sip::ServerTransactionHandle txn, const sip::SipMessa
       return respond(txn, req, 420, {}, fmt::format("Unsupported: {}\r\n", unsupported));
   }
 
+  // §12.2.2: a request with a To tag belongs to a dialog: the B2BUA's, or none (481).
+  if (req.to().tag() && m != Method::Register) {
+    if (b2bua_ && b2bua_->onInDialogRequest(txn, req, from)) return;
+    return respond(txn, req, 481);
+  }
+
   switch (m) {
     case Method::Options: {
       // §11.2: what we accept, without a body.
@@ -139,9 +146,11 @@ void SipService::onRequest(sip::ServerTransactionHandle txn, const sip::SipMessa
                                  kAllow, supportedValue()));
     }
     case Method::Invite:
+      // The policy chain (acl → auth → limits → fraud → route) decides, in the B2BUA.
+      if (b2bua_) return b2bua_->onInvite(txn, req, from);
+      return respond(txn, req, 403, "No trunk matches this request");
     case Method::Register:
-      // No trunk, registration trunk or route is provisioned on this node yet; the call
-      // issue's policy chain (acl → auth → limits → route) takes over here.
+      if (registrar_) return registrar_->onRegister(*layer_, txn, req, from);
       return respond(txn, req, 403, "No trunk matches this request");
     case Method::Bye:
     case Method::Update:
@@ -169,6 +178,7 @@ void SipService::onCancel(sip::ServerTransactionHandle cancelTxn,
   if (!inviteTxn || !layer_->serverState(inviteTxn)) {
     return respond(cancelTxn, cancel, 481);
   }
+  if (b2bua_ && b2bua_->onCancel(cancelTxn, inviteTxn, cancel, from)) return;
   respond(cancelTxn, cancel, 200);
   auto state = layer_->serverState(inviteTxn);
   if (state && *state == sip::ServerState::Proceeding) {
@@ -178,20 +188,31 @@ void SipService::onCancel(sip::ServerTransactionHandle cancelTxn,
 
 void SipService::onAck(const sip::SipMessage& ack, const sip::Flow& from,
                        sip::ServerTransactionHandle inviteTxn) {
-  // No dialogs yet: an ACK for a 2xx we never sent is dropped (ACKs are never answered).
+  if (b2bua_ && b2bua_->onAck(ack, from, inviteTxn)) return;
+  // An ACK for a 2xx we never sent is dropped (ACKs are never answered).
   TL_LOG_DEBUG("ACK outside any dialog dropped (Call-ID {})", ack.callId());
 }
 
-void SipService::onResponse(sip::ClientTransactionHandle, const sip::SipMessage& response) {
-  TL_LOG_DEBUG("response {} to a request of ours", response.statusCode());
+void SipService::onResponse(sip::ClientTransactionHandle txn, const sip::SipMessage& response) {
+  for (ClientSink* sink : sinks_)
+    if (sink->onResponse(txn, response)) return;
+  TL_LOG_DEBUG("response {} to a request of ours nobody waits for", response.statusCode());
 }
 
 void SipService::onStrayResponse(const sip::SipMessage& response, const sip::Flow& from) {
+  if (b2bua_) return b2bua_->onStrayResponse(response, from);
   TL_LOG_DEBUG("stray response {} from {} dropped", response.statusCode(), from.remote.toString());
 }
 
-void SipService::onClientTimeout(sip::ClientTransactionHandle) {}
-void SipService::onClientTransportError(sip::ClientTransactionHandle) {}
+void SipService::onClientTimeout(sip::ClientTransactionHandle txn) {
+  for (ClientSink* sink : sinks_)
+    if (sink->onClientTimeout(txn)) return;
+}
+
+void SipService::onClientTransportError(sip::ClientTransactionHandle txn) {
+  for (ClientSink* sink : sinks_)
+    if (sink->onClientTransportError(txn)) return;
+}
 
 void SipService::onMalformed(std::string_view bytes, const sip::ParseError& error,
                              const sip::Flow& from) {

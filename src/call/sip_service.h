@@ -1,11 +1,12 @@
 #pragma once
 // SipService: the transaction user at the top of the SIP stack — the entry point of the
-// B2BUA. Today it is the node's UAS core: it answers OPTIONS, applies the checks every
-// request must pass (RFC 3261 §8.2: URI scheme, Require; §16.3: Max-Forwards, loops;
-// §8.2.2.2: merged requests), gives every request it cannot serve yet a proper final
-// response (never silence), and answers malformed requests with 400 and a reason naming
-// the problem. The call issue replaces the INVITE/REGISTER answers with the policy chain
-// (acl → auth → limits → fraud → route) and the dialog pair.
+// B2BUA. It answers OPTIONS, applies the checks every request must pass (RFC 3261 §8.2:
+// URI scheme, Require; §16.3: Max-Forwards, loops; §8.2.2.2: merged requests), answers
+// malformed requests with 400 and a reason naming the problem, and dispatches the rest:
+// INVITEs without To tag, in-dialog requests (481 when they match no call), CANCEL, ACK and
+// client-transaction events to the B2bua; REGISTER to the RegistrarHook; client events of
+// other senders (the carrier Prober) to their ClientSink. Without a B2bua / hook, INVITE
+// and REGISTER get 403 (nothing provisioned), never silence.
 //
 // Lives on one shard's thread, beside the TransactionLayer it serves; it must outlive it.
 #include <cstdint>
@@ -16,6 +17,7 @@
 
 #include "base/log.h"
 #include "base/timer_queue.h"
+#include "call/client_sink.h"
 #include "sip/transaction/branch.h"
 #include "sip/transaction/layer.h"
 
@@ -39,11 +41,26 @@ struct ServiceCounters {
   std::uint64_t tooManyHops = 0;
 };
 
+class B2bua;
+
+/// Where REGISTER requests go (the registrar module). It answers through the layer.
+class RegistrarHook {
+ public:
+  virtual ~RegistrarHook() = default;
+  virtual void onRegister(sip::TransactionLayer& layer, sip::ServerTransactionHandle txn,
+                          const sip::SipMessage& request, const sip::Flow& from) = 0;
+};
+
 class SipService final : public sip::TransactionUser {
  public:
   SipService(base::TimerQueue& timers, ServiceConfig config);
   /// The layer whose user this is; call once, before the first message.
   void attach(sip::TransactionLayer& layer) { layer_ = &layer; }
+  /// The B2BUA taking INVITEs and in-dialog requests (and its client transactions).
+  void setB2bua(B2bua* b2bua);
+  void setRegistrar(RegistrarHook* hook) { registrar_ = hook; }
+  /// Another sender of requests (e.g. the Prober) that wants its transactions' outcomes.
+  void addClientSink(ClientSink* sink) { sinks_.push_back(sink); }
 
   /// A message the transport could not parse. Requests get 400 with the parse error as the
   /// reason phrase when enough of the message survives to address a response (Via, From,
@@ -75,6 +92,9 @@ class SipService final : public sip::TransactionUser {
   base::TimerQueue& timers_;
   ServiceConfig config_;
   sip::TransactionLayer* layer_ = nullptr;
+  B2bua* b2bua_ = nullptr;
+  RegistrarHook* registrar_ = nullptr;
+  std::vector<ClientSink*> sinks_;  // the B2bua first, then addClientSink() order
   sip::BranchGenerator random_;
   ServiceCounters counters_;
   // §8.2.2.2 merged-request detection: Call-ID + From tag + CSeq -> top Via branch of the

@@ -137,10 +137,10 @@ TEST_F(SipServiceTest, MergedRequestIsALoop) {
 }
 
 TEST_F(SipServiceTest, UnsupportedRequireGets420) {
-  deliver(request("OPTIONS", "z9hG4bK-q", "Require: foo, 100rel\r\n"));
+  deliver(request("OPTIONS", "z9hG4bK-q", "Require: foo, 100rel\r\n"));  // 100rel: ours
   auto r = only();
   EXPECT_EQ(statusLine(r), "SIP/2.0 420 Bad Extension");
-  EXPECT_TRUE(hasLine(r, "Unsupported: foo, 100rel")) << r;
+  EXPECT_TRUE(hasLine(r, "Unsupported: foo")) << r;
 }
 
 TEST_F(SipServiceTest, MethodsWeDoNotServe) {

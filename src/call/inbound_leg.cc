@@ -1,0 +1,166 @@
+// The caller's leg: we are the UAS of the caller's INVITE dialog.
+//
+// RFC 3261 §13.3.1: every response carries the same To tag of ours (one dialog towards
+// the caller, early on the first 1xx, confirmed by our 2xx); 1xx and 2xx carry our Contact
+// and the caller's Record-Route (§12.1.1). §13.3.1.4: our 2xx is retransmitted (T1
+// doubling up to T2) until the caller's ACK; without ACK within 64*T1 the call is ended
+// with BYE. RFC 3262: a reliable provisional from the callee is relayed reliably (Require:
+// 100rel, our own RSeq) only when the caller supports 100rel; otherwise we PRACK it
+// ourselves and relay it as an ordinary provisional. §9.2: CANCEL before the answer ends
+// the call with 487.
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "call/b2bua.h"
+#include "call/call.h"
+#include "call/capabilities.h"
+#include "sip/message/builder.h"
+
+namespace trunkline::call {
+
+using detail::CallState;
+
+std::string passBody(const detail::Call& call, Leg towards, std::string_view contentType,
+                     std::string_view body);
+
+void B2bua::respondCaller(Call& call, int code, std::string_view reason, std::string extra,
+                          std::string_view contentType, std::string_view body) {
+  const sip::SipMessage* invite = layer_->request(call.inviteTxn);
+  if (!invite) return;
+  if (!config_.userAgent.empty()) extra += fmt::format("Server: {}\r\n", config_.userAgent);
+  auto bytes = sip::makeResponse(*invite, code, reason, code > 100 ? call.caller.localTag : "",
+                                 extra, contentType, body);
+  if (auto r = layer_->respond(call.inviteTxn, std::move(bytes)); !r)
+    TL_LOG_DEBUG("call {}: response {} not sent: {}", call.cdr.callUuid, code, r.error().message);
+}
+
+void B2bua::relayProvisional(Call& call, const sip::SipMessage& rsp) {
+  auto& a = *call.attempt;
+  bool reliable = false;
+  std::uint32_t rseq = 0;
+  if (const auto* rs = rsp.header(sip::HeaderId::RSeq)) {
+    for (const auto* f : rsp.headersOf(sip::HeaderId::Require))
+      if (f->value.find("100rel") != std::string_view::npos) reliable = true;
+    auto n = sip::parseDeltaSeconds(rs->value);
+    if (reliable && n) rseq = *n;
+    reliable = reliable && n;
+  }
+  if (reliable) {
+    // RFC 3262 §4: a retransmission (RSeq not higher) is not a new provisional.
+    if (rseq <= a.lastRSeq) return;
+    a.lastRSeq = rseq;
+    if (!call.caller100rel) sendPrack(call, rseq, a.cseq);
+  }
+  if (call.cdr.ringMs == 0) call.cdr.ringMs = wallMs();
+  std::string extra =
+      fmt::format("Contact: {}\r\n{}", contactFor(call.callerFlow), call.callerRecordRoute);
+  if (reliable && call.caller100rel) {
+    ++call.rseq;
+    call.rseqMap[call.rseq] = rseq;
+    extra += fmt::format("Require: 100rel\r\nRSeq: {}\r\n", call.rseq);
+  }
+  std::string_view ct;
+  if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
+  std::string body = passBody(call, Leg::Caller, ct, rsp.body());
+  respondCaller(call, rsp.statusCode(), rsp.reasonPhrase(), std::move(extra), ct, body);
+}
+
+void B2bua::relayAnswer(Call& call, const sip::SipMessage& rsp) {
+  const sip::SipMessage* invite = layer_->request(call.inviteTxn);
+  if (!invite) return;
+  std::string extra = fmt::format("Contact: {}\r\n{}Allow: {}\r\n", contactFor(call.callerFlow),
+                                  call.callerRecordRoute, kAllow);
+  if (call.caller100rel) extra += "Supported: 100rel\r\n";
+  if (!config_.userAgent.empty()) extra += fmt::format("Server: {}\r\n", config_.userAgent);
+  std::string_view ct;
+  if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
+  std::string body = passBody(call, Leg::Caller, ct, rsp.body());
+  auto bytes = sip::makeResponse(*invite, rsp.statusCode(), rsp.reasonPhrase(),
+                                 call.caller.localTag, extra, ct, body);
+  if (auto r = layer_->respond(call.inviteTxn, bytes); !r) {
+    TL_LOG_DEBUG("call {}: 2xx not sent: {}", call.cdr.callUuid, r.error().message);
+  }
+  armPending2xx(call, Leg::Caller, call.inviteTxn, std::move(bytes), call.answeredCSeq);
+}
+
+void B2bua::armPending2xx(Call& call, Leg leg, sip::ServerTransactionHandle txn, std::string bytes,
+                          std::optional<std::uint32_t> ackCSeq) {
+  auto& p = call.pending[detail::idx(leg)];
+  timers_.cancel(p.timer);
+  const sip::SipMessage* req = layer_->request(txn);
+  p.txn = txn;
+  p.bytes = std::move(bytes);
+  p.cseq = req ? req->cseq().number : 0;
+  p.relayAckCSeq = ackCSeq;
+  p.interval = layer_->config().t1;
+  p.elapsed = base::Duration{0};
+  p.active = true;
+  const std::uint64_t id = call.id;
+  p.timer = timers_.schedule(p.interval, [this, id, leg] {
+    ended_.clear();
+    if (Call* c = findCall(id)) onPending2xxTimer(*c, leg);
+  });
+}
+
+void B2bua::onPending2xxTimer(Call& call, Leg leg) {
+  auto& p = call.pending[detail::idx(leg)];
+  p.timer = 0;
+  if (!p.active) return;
+  p.elapsed += p.interval;
+  if (p.elapsed >= layer_->config().t1 * 64) {
+    // §13.3.1.4: no ACK for our 2xx: the session is not established; end it with BYE.
+    p.active = false;
+    ++counters_.ackTimeouts;
+    hangupBoth(call, storage::HangupBy::System, "no ACK");
+    return;
+  }
+  const sip::Flow& flow = leg == Leg::Caller ? call.callerFlow : call.calleeFlow;
+  if (!sip::isReliable(flow.kind)) {
+    if (!layer_->respond(p.txn, p.bytes)) layer_->sendStateless(flow, p.bytes);
+  }
+  // Next retransmission T1·2^n capped at T2, but never past the 64*T1 deadline.
+  p.interval =
+      std::min({p.interval * 2, layer_->config().t2, layer_->config().t1 * 64 - p.elapsed});
+  const std::uint64_t id = call.id;
+  p.timer = timers_.schedule(p.interval, [this, id, leg] {
+    ended_.clear();
+    if (Call* c = findCall(id)) onPending2xxTimer(*c, leg);
+  });
+}
+
+void B2bua::onAckFrom(Call& call, Leg leg, const sip::SipMessage& ack) {
+  auto& p = call.pending[detail::idx(leg)];
+  if (!p.active || ack.cseq().number != p.cseq) return;  // a retransmitted ACK
+  p.active = false;
+  timers_.cancel(p.timer);
+  p.timer = 0;
+  if (p.relayAckCSeq) {
+    std::string_view ct;
+    if (const auto* f = ack.header(sip::HeaderId::ContentType)) ct = f->value;
+    std::string body = passBody(call, other(leg), ct, ack.body());
+    sendAck(call, other(leg), *p.relayAckCSeq, ct, body);
+  }
+  if (leg == Leg::Caller && call.state == CallState::Answered) {
+    call.state = CallState::Confirmed;
+    if (config_.deadDialogInterval > base::Duration{0})
+      call.probeTimer = schedule(call, config_.deadDialogInterval, &B2bua::onProbeTimer);
+  }
+}
+
+void B2bua::onCallerCancel(Call& call) {
+  call.cancelled = true;
+  if (call.attempt) {
+    auto& ca = call.cdr.attempts[call.attempt->cdrIndex];
+    ca.sipCode = 487;
+    ca.reason = "cancelled by caller";
+    ca.endMs = wallMs();
+    abandonAttempt(call);
+  }
+  respondCaller(call, 487, {});
+  finish(call, storage::Disposition::Cancelled, 487, "Request Terminated",
+         storage::HangupBy::Caller);
+}
+
+}  // namespace trunkline::call
