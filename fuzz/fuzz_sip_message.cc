@@ -36,6 +36,15 @@ void parseValues(const SipMessage& m) {
       case HeaderId::Expires:
       case HeaderId::MinExpires:
       case HeaderId::MaxForwards: (void)parseDeltaSeconds(f.value); break;
+      case HeaderId::Allow:
+      case HeaderId::Supported:
+      case HeaderId::Require:
+      case HeaderId::ProxyRequire:
+      case HeaderId::Accept: {
+        std::vector<std::string_view> items;
+        splitList(f.value, items);
+        break;
+      }
       default: break;
     }
     for (const NameAddr& a : addrs) {

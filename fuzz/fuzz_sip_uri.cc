@@ -47,5 +47,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<Via> vias;
   (void)parseViaList(input, vias);
   (void)parseCSeq(input);
+  std::vector<std::string_view> items;
+  splitList(input, items);
+  for (std::string_view item : items) check(inside(item, input) && !item.empty());
   return 0;
 }

@@ -1,4 +1,5 @@
 // ParseError texts, methods and the lazy parameter list.
+#include <algorithm>
 #include <string>
 
 #include "sip/message/chars.h"
@@ -230,6 +231,40 @@ std::vector<Param> ParamList::all() const {
   Param p;
   while (detail::nextParam(raw, pos, p)) out.push_back(p);
   return out;
+}
+
+std::size_t splitList(std::string_view value, std::vector<std::string_view>& out) {
+  std::size_t count = 0;
+  std::size_t start = 0;
+  bool inQuotes = false;
+  bool inAngle = false;
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size()) {
+      const char c = value[i];
+      if (inQuotes) {
+        if (c == '\\') {
+          ++i;
+        } else if (c == '"') {
+          inQuotes = false;
+        }
+        continue;
+      }
+      if (c == '"') {
+        inQuotes = true;
+        continue;
+      }
+      if (c == '<') inAngle = true;
+      if (c == '>') inAngle = false;
+      if (c != ',' || inAngle) continue;
+    }
+    std::string_view item = detail::trimLws(value.substr(start, std::min(i, value.size()) - start));
+    if (!item.empty()) {
+      out.push_back(item);
+      ++count;
+    }
+    start = i + 1;
+  }
+  return count;
 }
 
 ParseResult<std::uint32_t> parseDeltaSeconds(std::string_view value) {

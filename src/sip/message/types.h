@@ -155,6 +155,12 @@ struct CSeq {
 };
 ParseResult<CSeq> parseCSeq(std::string_view value);
 
+/// Splits a comma-separated header value (Allow, Supported, Require, Accept, ...) into its
+/// elements, trimmed of LWS; commas inside quoted strings or <...> do not split. Empty
+/// elements are skipped (RFC 3261 §7.3.1 lists have none, peers still send them).
+/// Appends to `out`; returns how many were appended.
+std::size_t splitList(std::string_view value, std::vector<std::string_view>& out);
+
 /// delta-seconds (Expires, Min-Expires, Retry-After's number): 1*DIGIT, at most 2^32-1.
 ParseResult<std::uint32_t> parseDeltaSeconds(std::string_view value);
 

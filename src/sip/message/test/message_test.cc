@@ -365,3 +365,27 @@ TEST(Message, ParamList) {
 
 }  // namespace
 }  // namespace trunkline::sip
+
+namespace trunkline::sip {
+namespace {
+
+TEST(Message, SplitList) {
+  std::vector<std::string_view> out;
+  EXPECT_EQ(splitList("INVITE, ACK ,CANCEL,\r\n BYE", out), 4u);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[1], "ACK");
+  EXPECT_EQ(out[3], "BYE");
+  out.clear();
+  EXPECT_EQ(splitList("a;q=\"x,y\", <sip:b,c@d.com>;p, ,e", out), 3u);
+  EXPECT_EQ(out[0], "a;q=\"x,y\"");
+  EXPECT_EQ(out[1], "<sip:b,c@d.com>;p");
+  EXPECT_EQ(out[2], "e");
+  out.clear();
+  EXPECT_EQ(splitList("", out), 0u);
+  EXPECT_EQ(splitList(" , ,", out), 0u);
+  EXPECT_EQ(splitList("\"unterminated, still one", out), 1u);
+  EXPECT_EQ(splitList("\"esc\\\"aped, one\"", out), 1u);
+}
+
+}  // namespace
+}  // namespace trunkline::sip
