@@ -50,7 +50,7 @@ std::size_t EventLoop::afterBatch() {
 
 void EventLoop::run() {
   thread_.store(std::this_thread::get_id());
-  stopRequested_.store(false);
+  if (stopRequested_.exchange(false)) return;  // stop() came first: honour it
   if (io_.stopped()) io_.restart();
   afterBatch();
   while (!stopRequested_.load(std::memory_order_relaxed)) {
@@ -58,6 +58,7 @@ void EventLoop::run() {
     io_.poll();                     // the rest of the ready batch
     afterBatch();
   }
+  stopRequested_.store(false);  // the next run() runs again
 }
 
 void EventLoop::stop() {

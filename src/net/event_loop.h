@@ -50,7 +50,8 @@ class EventLoop {
 
   /// Runs until stop(). Loop thread (becomes it).
   void run();
-  /// Makes run() return after the current handler. Thread-safe.
+  /// Makes the current run() return after the current handler, or the next run() return
+  /// at once if none is running. Thread-safe.
   void stop();
   /// Runs ready handlers and due timers without blocking; returns handlers + timers run.
   std::size_t poll();

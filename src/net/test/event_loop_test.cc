@@ -87,5 +87,19 @@ TEST(EventLoop, StopFromAnotherThreadEndsRun) {
   EXPECT_TRUE(started);
 }
 
+TEST(EventLoop, StopBeforeRunIsHonouredOnceThenRunWorksAgain) {
+  base::SystemClock clock;
+  EventLoop loop(clock);
+  loop.stop();
+  loop.run();  // returns at once
+  bool ran = false;
+  loop.post([&] {
+    ran = true;
+    loop.stop();
+  });
+  loop.run();  // runs the handler, which stops it
+  EXPECT_TRUE(ran);
+}
+
 }  // namespace
 }  // namespace trunkline::net
