@@ -329,7 +329,7 @@ base::Result<void> normalize(Route& r) {
     return fail(
         Errc::InvalidArgument,
         fmt::format("bad route prefix '{}': up to 15 digits (no '+'); empty = default", r.prefix));
-  const auto name = r.prefix.empty() ? std::string("default route") : "route " + r.prefix;
+  const auto name = r.prefix.empty() ? std::string("default route") : "route '" + r.prefix + "'";
   if (r.targets.empty())
     return fail(Errc::InvalidArgument, fmt::format("{}: needs at least one carrier", name));
   std::set<Id> carriers;

@@ -120,7 +120,7 @@ TEST(Validate, CarrierAndRoute) {
   r.prefix = "1";
   r.failoverCodes = {200};
   EXPECT_EQ(err(normalize(r)),
-            "route 1: failover code 200 is not a final error response (300-699)");
+            "route '1': failover code 200 is not a final error response (300-699)");
   r.failoverCodes = {503};
   r.prefix = "";
   EXPECT_TRUE(normalize(r));
