@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <array>
+
+#include "sip/auth/random.h"
+
 namespace trunkline::sip {
 namespace {
 
@@ -203,6 +207,25 @@ TEST(DigestQuoting, RoundTrip) {
   auto p = parseAuthParams(v);
   ASSERT_TRUE(p);
   EXPECT_EQ((*p)[0].value, "we \"quote\" \\ here");
+}
+
+}  // namespace
+}  // namespace trunkline::sip
+
+namespace trunkline::sip {
+namespace {
+
+TEST(SeededRandomTest, DeterministicPerSeedAndHex) {
+  std::array<std::uint8_t, 2> s1{1, 2}, s2{1, 3};
+  SeededRandom a(s1), b(s1), c(s2);
+  std::string ha = a.hex(20);
+  EXPECT_EQ(ha.size(), 40u);
+  EXPECT_EQ(ha, b.hex(20));
+  EXPECT_NE(ha, c.hex(20));
+  EXPECT_NE(a.hex(20), ha);  // the stream moves on
+  EXPECT_EQ(ha.find_first_not_of("0123456789abcdef"), std::string::npos);
+  SeededRandom os;  // seeded from OpenSSL
+  EXPECT_NE(os.nextU64(), os.nextU64());
 }
 
 }  // namespace
