@@ -9,7 +9,8 @@
 #                                            # (git archive into /tmp; bench/ from the work tree)
 #
 # Environment: BUILD_DIR (default <repo>/build-bench), BENCH_CPU (default 1),
-# REPS (default 10), MIN_TIME (seconds per repetition, default 0.3), JOBS (default 2).
+# REPS (default 10), MIN_TIME (seconds per repetition, default 0.3), JOBS (default 2),
+# PAIRED_ROUNDS (default 100; 0 = skip the paired measurement).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -17,6 +18,7 @@ BUILD_DIR="${BUILD_DIR:-$ROOT/build-bench}"
 BENCH_CPU="${BENCH_CPU:-1}"
 REPS="${REPS:-10}"
 MIN_TIME="${MIN_TIME:-0.3}"
+PAIRED_ROUNDS="${PAIRED_ROUNDS:-100}"
 JOBS="${JOBS:-2}"
 CALLGRIND=0
 AT=""
@@ -68,7 +70,7 @@ elif [[ -n "$(git -C "$ROOT" status --porcelain -- ':(glob)src/sip/message/*.cc'
   parser_dirty=" + uncommitted changes"
 fi
 if [[ -z "$AT" ]]; then echo "commit:  HEAD $(git -C "$ROOT" rev-parse --short HEAD 2>/dev/null || echo unknown), src/sip/message at $(git -C "$ROOT" log -1 --format=%h -- src/sip/message 2>/dev/null || echo unknown)$parser_dirty"; fi
-echo "command: bench/run_parse_bench.sh $ARGS_GIVEN (REPS=$REPS MIN_TIME=$MIN_TIME)"
+echo "command: bench/run_parse_bench.sh $ARGS_GIVEN (REPS=$REPS MIN_TIME=$MIN_TIME PAIRED_ROUNDS=$PAIRED_ROUNDS)"
 echo "machine: nproc=$(nproc), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ //'), pinned to CPU $BENCH_CPU"
 echo "libs:    libosip2 $(pkg-config --modversion libosip2), sofia-sip-ua $(pkg-config --modversion sofia-sip-ua)"
 echo
@@ -78,6 +80,7 @@ taskset -c "$BENCH_CPU" "$BIN" \
   --benchmark_enable_random_interleaving=true \
   --benchmark_min_time="$MIN_TIME" \
   --benchmark_report_aggregates_only=true \
+  --paired_rounds="$PAIRED_ROUNDS" \
   "${EXTRA[@]}"
 
 if [[ "$CALLGRIND" == 1 ]]; then

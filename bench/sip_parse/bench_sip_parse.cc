@@ -6,7 +6,12 @@
 // parser's reads are checked against the expected values of each message; a mismatch
 // aborts the run (a fast wrong parser would be measured otherwise).
 //
-// Usage: bench_sip_parse [--data-dir=DIR] [google-benchmark flags]
+// A second, paired measurement (--paired_rounds=N) guards the ratios against the host's
+// speed drifting during the run: in each round every parser parses the same message for
+// one short slice (~5 ms of thread CPU time), in rotating order, and the ratio is taken
+// within the round; the report gives the median over the rounds.
+//
+// Usage: bench_sip_parse [--data-dir=DIR] [--paired_rounds=N] [google-benchmark flags]
 //        bench_sip_parse --loop=PARSER:MESSAGE:N   (no timing; for callgrind/perf)
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include <time.h>
 #include <unistd.h>
 
 #include <benchmark/benchmark.h>
@@ -206,6 +212,71 @@ void printSummary(const CollectingReporter& rep) {
   }
 }
 
+double threadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+void runPaired(int rounds) {
+  constexpr double kSlice = 0.005;  // seconds of thread CPU time per parser per round
+  const auto& ps = parsers();
+  std::printf("\n== paired: %d rounds x %zu parsers, ~%.0f ms slices, rotating order; medians ==\n",
+              rounds, ps.size(), kSlice * 1e3);
+  std::printf("%-8s %14s %14s %14s %9s %9s %9s\n", "message", "trunkline", "osip", "sofia",
+              "tl/osip", "tl/sofia", "tl/max");
+  ChecksumSink sink;
+  for (const Message& m : gMessages) {
+    // Messages per slice, per parser, from a short calibration.
+    std::vector<long> perSlice(ps.size());
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      const double t0 = threadCpuSeconds();
+      long n = 0;
+      while (threadCpuSeconds() - t0 < kSlice) {
+        for (int k = 0; k < 50; ++k) ps[i].timed(m.bytes, sink);
+        n += 50;
+      }
+      perSlice[i] = std::max(50L, n);
+    }
+    std::vector<std::vector<double>> rate(ps.size());
+    std::vector<double> rOsip, rSofia, rMax;
+    for (int r = 0; r < rounds; ++r) {
+      std::vector<double> now(ps.size());
+      for (std::size_t j = 0; j < ps.size(); ++j) {
+        const std::size_t i = (j + static_cast<std::size_t>(r)) % ps.size();
+        const double t0 = threadCpuSeconds();
+        for (long k = 0; k < perSlice[i]; ++k) ps[i].timed(m.bytes, sink);
+        const double dt = threadCpuSeconds() - t0;
+        now[i] = dt > 0 ? static_cast<double>(perSlice[i]) / dt : 0;
+        rate[i].push_back(now[i]);
+      }
+      double ours = 0, osip = 0, sofia = 0;
+      for (std::size_t i = 0; i < ps.size(); ++i) {
+        const std::string_view n = ps[i].name;
+        (n == "trunkline" ? ours : n == "osip" ? osip : sofia) = now[i];
+      }
+      if (ours > 0 && osip > 0) rOsip.push_back(ours / osip);
+      if (ours > 0 && sofia > 0) rSofia.push_back(ours / sofia);
+      if (ours > 0 && std::max(osip, sofia) > 0) rMax.push_back(ours / std::max(osip, sofia));
+    }
+    double med[3] = {0, 0, 0};  // trunkline, osip, sofia
+    for (std::size_t i = 0; i < ps.size(); ++i) {
+      const std::string_view n = ps[i].name;
+      med[n == "trunkline" ? 0 : n == "osip" ? 1 : 2] = median(rate[i]);
+    }
+    std::printf("%-8s %14.0f %14.0f %14.0f %9.2f %9.2f %9.2f\n", m.name, med[0], med[1], med[2],
+                median(rOsip), median(rSofia), median(rMax));
+  }
+  benchmark::DoNotOptimize(sink.sum);
+}
+
 int loopMode(const std::string& spec) {
   // PARSER:MESSAGE:N
   const auto a = spec.find(':');
@@ -235,11 +306,14 @@ int main(int argc, char** argv) {
   using namespace trunkline::bench;
   std::string dataDir = TL_BENCH_DATA_DIR;
   std::string loop;
+  int pairedRounds = 0;
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     std::string_view a = argv[i];
     if (a.rfind("--data-dir=", 0) == 0) {
       dataDir = std::string(a.substr(11));
+    } else if (a.rfind("--paired_rounds=", 0) == 0) {
+      pairedRounds = std::atoi(argv[i] + 16);
     } else if (a.rfind("--loop=", 0) == 0) {
       loop = std::string(a.substr(7));
     } else {
@@ -267,6 +341,7 @@ int main(int argc, char** argv) {
   CollectingReporter rep;
   benchmark::RunSpecifiedBenchmarks(&rep);
   printSummary(rep);
+  if (pairedRounds > 0) runPaired(pairedRounds);
   benchmark::Shutdown();
   return 0;
 }
