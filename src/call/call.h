@@ -50,6 +50,7 @@ struct Attempt {
   std::uint32_t cseq = 0;
   bool authTried = false;
   bool provisional = false;  // a 1xx arrived: CANCEL may be sent (§9.1)
+  bool ringing = false;      // a 101-199 arrived: the callee is being alerted
   base::TimerId ringTimer = 0;
   std::size_t cdrIndex = 0;          // its CdrAttempt
   std::optional<sip::Dialog> early;  // early dialog (RFC 3262 PRACK)
@@ -65,9 +66,9 @@ struct Call {
   std::vector<Target> targets;
   std::size_t nextTarget = 0;
   storage::Cdr cdr;
-  int lastCode = 0;  // best final so far (failover), with its reason
-  std::string lastReason;
-  bool lastWasTimeout = false;
+  /// Each failed attempt's final code (0 = none: timeout, transport error, silent target)
+  /// and reason phrase, for the caller's answer when every target failed.
+  std::vector<std::pair<int, std::string>> failures;
 
   // Caller leg (we are UAS).
   sip::ServerTransactionHandle inviteTxn;

@@ -7,12 +7,13 @@
 // and CANCEL then) and kept as an orphan so that a 2xx crossing the CANCEL is ACKed and
 // BYEd. A "no" from the callee (486, 600, 603, 404, ...) is never failed over: it goes to
 // the caller as it is. When every target failed, the caller gets the most meaningful of the
-// answers collected (bestFinal below; routing's helper replaces it when it lands).
+// answers collected (routing::bestFinalResponse).
 #include <fmt/format.h>
 
 #include "base/log.h"
 #include "call/b2bua.h"
 #include "call/call.h"
+#include "routing/failover.h"
 #include "sip/message/builder.h"
 
 namespace trunkline::call {
@@ -34,17 +35,6 @@ bool isFailoverCode(const Target& t, int code) {
   for (int c : t.failoverCodes)
     if (c == code) return true;
   return false;
-}
-
-// How much a final answer tells the caller (higher = more meaningful): a specific refusal
-// (4xx other than 408) beats a global one (6xx), which beats a server failure (5xx), which
-// beats a timeout; anything beats having no response at all.
-int meaning(int code, bool timeout) {
-  if (timeout || code == 0) return 0;
-  if (code == 408) return 1;
-  if (code >= 500 && code < 600) return 2;
-  if (code >= 600) return 3;
-  return 4;
 }
 
 storage::Disposition dispositionFor(int code) {
@@ -96,11 +86,7 @@ void B2bua::tryNext(Call& call) {
     auto& failed = call.cdr.attempts.back();
     failed.reason = "transport error";
     failed.endMs = wallMs();
-    if (meaning(503, true) >= meaning(call.lastCode, call.lastWasTimeout)) {
-      call.lastCode = 503;
-      call.lastReason = "Service Unavailable";
-      call.lastWasTimeout = true;
-    }
+    call.failures.emplace_back(0, "");
     call.attempt.reset();
   }
   failCall(call);
@@ -115,23 +101,16 @@ void B2bua::onAttemptFailed(Call& call, int code, std::string reason, bool timeo
   ca.reason = reason;
   ca.endMs = wallMs();
   const Target& t = call.targets[a.target];
-  if (!timeout && (code == 401 || code == 407)) {
-    // A challenge we could not (or no longer) answer is our problem with this carrier, not
-    // the callee's answer: move on, and never hand the carrier's challenge to the caller.
-    code = 503;
-    reason = "Service Unavailable";
-  } else if (!timeout && !isFailoverCode(t, code)) {
+  if (!timeout && code != 401 && code != 407 && !isFailoverCode(t, code)) {
     // The callee (or its network) said no: that is the caller's answer (no failover).
+    // A challenge we could not (or no longer) answer is our problem with this carrier, not
+    // the callee's answer: it moves on (and is never handed to the caller).
     call.attempt.reset();
     respondCaller(call, code, reason);
     finish(call, dispositionFor(code), code, std::move(reason), storage::HangupBy::None);
     return;
   }
-  if (meaning(code, timeout) >= meaning(call.lastCode, call.lastWasTimeout)) {
-    call.lastCode = code;
-    call.lastReason = timeout ? std::string(sip::defaultReason(code)) : std::move(reason);
-    call.lastWasTimeout = timeout;
-  }
+  call.failures.emplace_back(timeout ? 0 : code, timeout ? std::string() : std::move(reason));
   call.attempt.reset();
   tryNext(call);
 }
@@ -144,15 +123,11 @@ void B2bua::onRingTimeout(Call& call) {
   ca.sipCode = 0;
   ca.reason = "ring timeout";
   ca.endMs = wallMs();
-  // It rang and nobody answered (480), or it never even said Trying (a dead target: 408).
-  const bool rang = a.provisional;
+  // It rang and nobody answered (480 for the choice of the caller's answer), or it never
+  // even said Trying (a dead target: no response).
+  const bool rang = a.ringing;
   abandonAttempt(call);
-  const int code = rang ? 480 : 408;
-  if (meaning(code, !rang) >= meaning(call.lastCode, call.lastWasTimeout)) {
-    call.lastCode = code;
-    call.lastReason = rang ? "No Answer" : "Request Timeout";
-    call.lastWasTimeout = !rang;
-  }
+  call.failures.emplace_back(rang ? 480 : 0, rang ? "No Answer" : "");
   call.attempt.reset();
   tryNext(call);
 }
@@ -180,9 +155,18 @@ void B2bua::abandonAttempt(Call& call) {
 }
 
 void B2bua::failCall(Call& call) {
-  int code = call.lastCode != 0 ? call.lastCode : 503;
-  std::string reason =
-      call.lastReason.empty() ? std::string(sip::defaultReason(code)) : call.lastReason;
+  // Every target failed: the most meaningful answer (routing's rule, RFC 3261 §16.7 in
+  // spirit), with the reason phrase the target gave when it was a real response.
+  std::vector<int> codes;
+  for (const auto& f : call.failures) codes.push_back(f.first);
+  const int code = routing::bestFinalResponse(codes);
+  std::string reason(sip::defaultReason(code));
+  for (const auto& f : call.failures) {
+    if (f.first == code && !f.second.empty()) {
+      reason = f.second;
+      break;
+    }
+  }
   respondCaller(call, code, reason);
   finish(call, dispositionFor(code), code, std::move(reason), storage::HangupBy::None);
 }

@@ -89,6 +89,7 @@ void B2bua::onInviteResponse(Call& call, const sip::SipMessage& rsp) {
     a.provisional = true;
     if (code == 100) return;
     if (call.state != CallState::Routing) return;
+    a.ringing = true;
     if (auto tag = rsp.to().tag(); tag && (!a.early || a.early->remoteTag != *tag)) {
       if (auto inv = sip::SipMessage::parse(a.invite)) {
         if (auto d = sip::dialogAsUac(*inv, rsp)) a.early = std::move(*d);
