@@ -382,6 +382,7 @@ std::vector<Registrar::Entry>* Registrar::entriesOf(storage::Id trunkId) {
 
 void Registrar::put(Binding b, bool persist) {
   b.updateSeq = nextSeq_++;
+  const storage::Id trunkId = b.trunkId;
   auto& entries = table_[b.trunkId];
   auto it = std::find_if(entries.begin(), entries.end(), [&](const Entry& e) {
     return e.binding.aor == b.aor && e.binding.contact == b.contact;
@@ -395,6 +396,7 @@ void Registrar::put(Binding b, bool persist) {
   it->binding = std::move(b);
   arm(*it);
   if (persist && persistence_ != nullptr) persistence_->upsert(toRegistration(it->binding));
+  publish(trunkId);
 }
 
 void Registrar::erase(storage::Id trunkId, const std::string& aor, const std::string& contact,
@@ -409,6 +411,7 @@ void Registrar::erase(storage::Id trunkId, const std::string& aor, const std::st
   entries->erase(it);
   if (entries->empty()) table_.erase(trunkId);
   if (persist && persistence_ != nullptr) persistence_->remove(trunkId, aor, contact);
+  publish(trunkId);
 }
 
 void Registrar::arm(Entry& e) {
@@ -433,18 +436,26 @@ void Registrar::onExpiry(storage::Id trunkId, std::string aor, std::string conta
   erase(trunkId, aor, contact, true);
 }
 
-std::vector<Binding> Registrar::lookup(storage::Id trunkId) const {
+std::vector<Binding> Registrar::sorted(storage::Id trunkId, bool liveOnly) const {
   std::vector<Binding> out;
   auto it = table_.find(trunkId);
   if (it == table_.end()) return out;
   const auto now = timers_.clock().now();
   for (const auto& e : it->second)
-    if (e.binding.expiresAt > now) out.push_back(e.binding);
+    if (!liveOnly || e.binding.expiresAt > now) out.push_back(e.binding);
   std::sort(out.begin(), out.end(), [](const Binding& a, const Binding& b) {
     if (a.qMilli != b.qMilli) return a.qMilli > b.qMilli;
     return a.updateSeq > b.updateSeq;
   });
   return out;
+}
+
+std::vector<Binding> Registrar::lookup(storage::Id trunkId) const {
+  return sorted(trunkId, true);
+}
+
+void Registrar::publish(storage::Id trunkId) {
+  index_.publish(trunkId, sorted(trunkId, false));
 }
 
 std::vector<Binding> Registrar::all() const {

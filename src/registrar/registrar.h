@@ -19,6 +19,7 @@
 
 #include "base/timer_queue.h"
 #include "registrar/binding.h"
+#include "registrar/binding_index.h"
 #include "sip/auth/server.h"
 #include "sip/message/message.h"
 
@@ -71,6 +72,8 @@ class Registrar {
   /// Live bindings of a trunk, for inbound delivery: highest q first, then the most
   /// recently refreshed. Expired bindings whose timer has not run yet are left out.
   std::vector<Binding> lookup(storage::Id trunkId) const;
+  /// Thread-safe snapshots of the same lists, for shards other than the registrar's.
+  const BindingIndex& index() const { return index_; }
   /// Every live binding (for the API / CLI).
   std::vector<Binding> all() const;
   std::size_t size() const;
@@ -99,6 +102,8 @@ class Registrar {
   void arm(Entry& e);
   void onExpiry(storage::Id trunkId, std::string aor, std::string contact, std::uint64_t seq);
   std::vector<Entry>* entriesOf(storage::Id trunkId);
+  std::vector<Binding> sorted(storage::Id trunkId, bool liveOnly) const;
+  void publish(storage::Id trunkId);
 
   RegistrarConfig config_;
   base::TimerQueue& timers_;
@@ -108,6 +113,7 @@ class Registrar {
   RegistrarCounters counters_;
   std::uint64_t nextSeq_ = 1;
   std::unordered_map<storage::Id, std::vector<Entry>> table_;
+  BindingIndex index_;
 };
 
 }  // namespace trunkline::registrar

@@ -1,7 +1,9 @@
 // Registrar: RFC 3261 §10.3 flows driven by literal REGISTER text.
 #include "registrar/registrar.h"
 
+#include <atomic>
 #include <memory>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -441,6 +443,50 @@ TEST_F(RegistrarTest, DropTrunkRemovesItsBindings) {
   EXPECT_EQ(store_.rows.size(), 1u);
   EXPECT_EQ(registrar_->all().size(), 1u);
   EXPECT_EQ(timers_.pending(), 1u);
+}
+
+TEST_F(RegistrarTest, IndexMirrorsTheTableForOtherShards) {
+  Pbx pbx("pbx1", "s3cret", random_);
+  EXPECT_TRUE(registrar_->index().find(1)->empty());
+  ASSERT_EQ(
+      reg(pbx, contactLine("<sip:a@10.0.0.1>;q=0.1;expires=60, <sip:b@10.0.0.1>")).statusCode(),
+      200);
+  auto snap = registrar_->index().find(1);
+  ASSERT_EQ(snap->size(), 2u);
+  EXPECT_EQ((*snap)[0].contact, "sip:b@10.0.0.1");
+  EXPECT_EQ((*snap)[1].contact, "sip:a@10.0.0.1");
+  clock_.advance(60s);
+  EXPECT_EQ(registrar_->index().liveAt(1, clock_.now()).size(), 1u);  // before the timer
+  timers_.runDue();
+  EXPECT_EQ(registrar_->index().find(1)->size(), 1u);
+  EXPECT_EQ(snap->size(), 2u);  // a reader's snapshot never changes under it
+  registrar_->dropTrunk(1);
+  EXPECT_TRUE(registrar_->index().find(1)->empty());
+}
+
+TEST_F(RegistrarTest, IndexReadFromAnotherThreadWhileRegistering) {
+  Pbx pbx("pbx1", "s3cret", random_);
+  ASSERT_EQ(reg(pbx, contactLine("<sip:a@10.0.0.1>")).statusCode(), 200);
+  std::atomic<bool> done{false};
+  std::atomic<int> reads{0};
+  std::thread reader([&] {
+    while (!done) {
+      auto list = registrar_->index().find(1);
+      for (const auto& b : *list) EXPECT_EQ(b.trunkId, 1);
+      ++reads;
+    }
+  });
+  for (int i = 0; i < 50; ++i) {
+    ASSERT_EQ(reg(pbx, contactLine("<sip:x" + std::to_string(i % 2) + "@10.0.0.1>")).statusCode(),
+              200);
+    ASSERT_EQ(reg(pbx, contactLine("<sip:x" + std::to_string(i % 2) + "@10.0.0.1>;expires=0"))
+                  .statusCode(),
+              200);
+  }
+  while (reads.load() == 0) std::this_thread::yield();  // the reader ran at least once
+  done = true;
+  reader.join();
+  EXPECT_EQ(registrar_->index().find(1)->size(), 1u);
 }
 
 }  // namespace
