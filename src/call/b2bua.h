@@ -124,8 +124,10 @@ class B2bua final : public ClientSink {
                           const sip::Flow& flow);
 
   // inbound_leg.cc: the caller's dialog (we are its UAS)
-  void respondCaller(Call& call, int code, std::string_view reason, std::string extra = {},
-                     std::string_view contentType = {}, std::string_view body = {});
+  std::string respondCaller(Call& call, int code, std::string_view reason, std::string extra = {},
+                            std::string_view contentType = {}, std::string_view body = {});
+  void onReliableTimer(Call& call);
+  void stopReliable(Call& call);
   void relayProvisional(Call& call, const sip::SipMessage& rsp);
   void relayAnswer(Call& call, const sip::SipMessage& rsp);
   void onCallerCancel(Call& call);

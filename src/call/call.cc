@@ -53,6 +53,7 @@ B2bua::~B2bua() {
     timers_.cancel(call->probeTimer);
     if (call->attempt) timers_.cancel(call->attempt->ringTimer);
     for (auto& p : call->pending) timers_.cancel(p.timer);
+    timers_.cancel(call->reliable.timer);
   }
   for (auto& [id, o] : orphans_) timers_.cancel(o.expiry);
 }
@@ -359,6 +360,7 @@ void B2bua::finish(Call& call, storage::Disposition disposition, int code, std::
   timers_.cancel(call.probeTimer);
   for (auto& p : call.pending) timers_.cancel(p.timer);
   if (call.attempt) timers_.cancel(call.attempt->ringTimer);
+  timers_.cancel(call.reliable.timer);
 
   storage::Cdr& cdr = call.cdr;
   cdr.endMs = wallMs();

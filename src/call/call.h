@@ -76,7 +76,15 @@ struct Call {
   sip::Dialog caller;
   std::string callerRecordRoute;  // copied into our 1xx/2xx (§12.1.1)
   bool caller100rel = false;
-  std::uint32_t rseq = 0;                                    // our RSeq towards the caller
+  std::uint32_t rseq = 0;  // our RSeq towards the caller
+  /// Our last reliable provisional to the caller, retransmitted until its PRACK (RFC 3262 §3).
+  struct {
+    std::string bytes;
+    std::uint32_t rseq = 0;
+    base::TimerId timer = 0;
+    base::Duration interval{0};
+    base::Duration elapsed{0};
+  } reliable;
   std::unordered_map<std::uint32_t, std::uint32_t> rseqMap;  // ours → callee's
 
   // What the outbound INVITE is built from (copied out of the caller's INVITE).

@@ -25,15 +25,36 @@ using detail::CallState;
 std::string passBody(const detail::Call& call, Leg towards, std::string_view contentType,
                      std::string_view body);
 
-void B2bua::respondCaller(Call& call, int code, std::string_view reason, std::string extra,
-                          std::string_view contentType, std::string_view body) {
+std::string B2bua::respondCaller(Call& call, int code, std::string_view reason, std::string extra,
+                                 std::string_view contentType, std::string_view body) {
   const sip::SipMessage* invite = layer_->request(call.inviteTxn);
-  if (!invite) return;
+  if (!invite) return {};
   if (!config_.userAgent.empty()) extra += fmt::format("Server: {}\r\n", config_.userAgent);
   auto bytes = sip::makeResponse(*invite, code, reason, code > 100 ? call.caller.localTag : "",
                                  extra, contentType, body);
-  if (auto r = layer_->respond(call.inviteTxn, std::move(bytes)); !r)
+  if (code >= 200) stopReliable(call);
+  if (auto r = layer_->respond(call.inviteTxn, bytes); !r)
     TL_LOG_DEBUG("call {}: response {} not sent: {}", call.cdr.callUuid, code, r.error().message);
+  return bytes;
+}
+
+void B2bua::stopReliable(Call& call) {
+  timers_.cancel(call.reliable.timer);
+  call.reliable.timer = 0;
+  call.reliable.bytes.clear();
+}
+
+void B2bua::onReliableTimer(Call& call) {
+  auto& r = call.reliable;
+  r.timer = 0;
+  if (r.bytes.empty() || call.state != CallState::Routing) return;
+  r.elapsed += r.interval;
+  // RFC 3262 §3: retransmit with doubling intervals for 64*T1; then give up on this one
+  // (the call goes on: the final response needs no PRACK).
+  if (r.elapsed >= layer_->config().t1 * 64) return stopReliable(call);
+  (void)layer_->respond(call.inviteTxn, r.bytes);
+  r.interval *= 2;
+  r.timer = schedule(call, r.interval, &B2bua::onReliableTimer);
 }
 
 void B2bua::relayProvisional(Call& call, const sip::SipMessage& rsp) {
@@ -64,10 +85,20 @@ void B2bua::relayProvisional(Call& call, const sip::SipMessage& rsp) {
   std::string_view ct;
   if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
   std::string body = passBody(call, Leg::Caller, ct, rsp.body());
-  respondCaller(call, rsp.statusCode(), rsp.reasonPhrase(), std::move(extra), ct, body);
+  std::string sent =
+      respondCaller(call, rsp.statusCode(), rsp.reasonPhrase(), std::move(extra), ct, body);
+  if (reliable && call.caller100rel && !sip::isReliable(call.callerFlow.kind)) {
+    stopReliable(call);
+    call.reliable.bytes = std::move(sent);
+    call.reliable.rseq = call.rseq;
+    call.reliable.interval = layer_->config().t1;
+    call.reliable.elapsed = base::Duration{0};
+    call.reliable.timer = schedule(call, call.reliable.interval, &B2bua::onReliableTimer);
+  }
 }
 
 void B2bua::relayAnswer(Call& call, const sip::SipMessage& rsp) {
+  stopReliable(call);
   const sip::SipMessage* invite = layer_->request(call.inviteTxn);
   if (!invite) return;
   std::string extra = fmt::format("Contact: {}\r\n{}Allow: {}\r\n", contactFor(call.callerFlow),

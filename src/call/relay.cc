@@ -120,6 +120,7 @@ void B2bua::relayRequest(Call& call, Leg from, sip::ServerTransactionHandle txn,
       return;
     }
     extra = fmt::format("RAck: {} {} INVITE\r\n", it->second, call.attempt->cseq);
+    if (ours == call.reliable.rseq) stopReliable(call);
   }
   if (m == sip::Method::Invite) extra += fmt::format("Allow: {}\r\n", kAllow);
   if (const auto* ev = req.header(sip::HeaderId::Event))

@@ -12,24 +12,6 @@ using storage::HangupBy;
 
 class B2buaTest : public B2buaFixture {
  protected:
-  // PBX → us INVITE; us → carrier A INVITE; 180; 200 after 2 s; ACK carried across.
-  sip::SipMessage establish() {
-    route({target(carrierA.address())});
-    pbx.sendInvite();                             // PBX -> us: INVITE
-    pbx.expectStatus(100);                        // us -> PBX: 100 Trying
-    auto inv = carrierA.expectRequest("INVITE");  // us -> A: INVITE
-    carrierA.reply(inv, 180);                     // A -> us: 180
-    pbx.expectStatus(180);                        // us -> PBX: 180
-    advance(2s);
-    carrierA.reply(inv, 200, "", kAnswerSdp);  // A -> us: 200 (SDP)
-    auto ok = pbx.expectStatus(200);           // us -> PBX: 200 (SDP)
-    EXPECT_EQ(ok.body(), kAnswerSdp);
-    pbx.sendAck(ok);                // PBX -> us: ACK
-    carrierA.expectRequest("ACK");  // us -> A: ACK
-    carrierA.learnAsUas(inv);
-    return inv;
-  }
-
   storage::Cdr answeredCdr(std::int64_t endMs, HangupBy by) {
     storage::Cdr e = baseCdr();
     e.ringMs = kT0;
@@ -259,6 +241,54 @@ TEST_F(B2buaTest, SecondForkAnsweringIsAckedAndByed) {
   EXPECT_TRUE(pbx.idle());
   EXPECT_EQ(b2bua.counters().extraAnswersReleased, 1u);
   EXPECT_TRUE(cdrs.cdrs.empty());  // the call goes on
+}
+
+}  // namespace
+}  // namespace trunkline::call::test
+
+namespace trunkline::call::test {
+namespace {
+
+class B2buaDeadDialogTest : public B2buaFixture {
+ protected:
+  B2buaDeadDialogTest() : B2buaFixture(std::chrono::seconds(30)) {}
+};
+
+TEST_F(B2buaDeadDialogTest, InDialogOptionsFindADeadLegAndEndTheCall) {
+  establish();
+  advance(std::chrono::seconds(30));
+  auto toPbx = pbx.expectRequest("OPTIONS");     // us -> PBX: OPTIONS
+  auto toA = carrierA.expectRequest("OPTIONS");  // us -> A: OPTIONS
+  pbx.reply(toPbx, 200);                         // the PBX is alive
+  advance(std::chrono::seconds(30));
+  EXPECT_TRUE(cdrs.cdrs.empty());
+  auto again = pbx.expectRequest("OPTIONS");  // the next round
+  pbx.reply(again, 200);
+  auto toA2 = carrierA.expectRequest("OPTIONS");
+  carrierA.reply(toA2, 481);  // A forgot the call
+  pbx.expectRequest("BYE");   // us -> PBX: BYE
+  carrierA.expectRequest("BYE");
+  EXPECT_EQ(onlyCdr().hangupBy, storage::HangupBy::System);
+  EXPECT_EQ(onlyCdr().disposition, storage::Disposition::Answered);
+  EXPECT_EQ(b2bua.counters().deadDialogs, 1u);
+  EXPECT_EQ(policy.released.size(), 1u);
+  (void)toA;
+}
+
+TEST_F(B2buaDeadDialogTest, LateOfferIsCarriedInTheAck) {
+  route({target(carrierA.address())});
+  pbx.sendInvite("+15551234567", "", "");  // INVITE without SDP
+  pbx.expectStatus(100);
+  auto inv = carrierA.expectRequest("INVITE");
+  EXPECT_TRUE(inv.body().empty());
+  EXPECT_FALSE(inv.header(sip::HeaderId::ContentType));
+  carrierA.reply(inv, 200, "", kAnswerSdp);  // the offer comes in the 200
+  auto ok = pbx.expectStatus(200);
+  EXPECT_EQ(ok.body(), kAnswerSdp);
+  pbx.sendAck(ok, kSdp);  // the answer comes in the ACK
+  auto ack = carrierA.expectRequest("ACK");
+  EXPECT_EQ(ack.body(), kSdp);
+  EXPECT_EQ(ack.header(sip::HeaderId::ContentType)->value, "application/sdp");
 }
 
 }  // namespace

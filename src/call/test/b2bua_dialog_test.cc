@@ -104,6 +104,10 @@ TEST_F(B2buaDialogTest, PrackRelayedWhenBothSidesUse100rel) {
   auto p = pbx.expectStatus(183);                                           // relayed reliably
   EXPECT_EQ(p.header(sip::HeaderId::RSeq)->value, "1");                     // our RSeq space
   EXPECT_EQ(p.header(sip::HeaderId::Require)->value, "100rel");
+  const auto sent = inbox[pbx.address()].size();
+  advance(600ms);  // RFC 3262 §3: retransmitted at T1
+  EXPECT_EQ(inbox[pbx.address()].size(), sent + 1);
+  EXPECT_EQ(inbox[pbx.address()].back(), std::string(p.raw()));
   pbx.learnAsUac(p);
   pbx.sendInDialog("PRACK", "RAck: 1 1 INVITE\r\n");  // PBX -> us: PRACK
   auto prack = carrierA.expectRequest("PRACK");       // us -> A: PRACK
@@ -112,6 +116,9 @@ TEST_F(B2buaDialogTest, PrackRelayedWhenBothSidesUse100rel) {
   EXPECT_EQ(prack.to().tag(), "peer-tag");
   carrierA.reply(prack, 200);
   pbx.expectStatus(200);  // 200 (PRACK)
+  const auto acked = inbox[pbx.address()].size();
+  advance(3s);  // the PRACK stopped the retransmissions
+  EXPECT_EQ(inbox[pbx.address()].size(), acked);
   carrierA.reply(inv, 200, "", kAnswerSdp);
   auto ok = pbx.expectStatus(200);
   EXPECT_EQ(ok.cseq().method, sip::Method::Invite);

@@ -233,6 +233,28 @@ TEST_F(B2buaFailoverTest, TransportErrorMovesOn) {
   expectCdr(onlyCdr(), e);
 }
 
+TEST_F(B2buaFailoverTest, SilentTargetIsCancelledWhenItWakesUpAndItsLateAnswerTakenDown) {
+  route({target(carrierA.address(), 5s), target(carrierB.address())});
+  pbx.sendInvite();
+  pbx.expectStatus(100);
+  auto invA = carrierA.expectRequest("INVITE");  // A says nothing at all
+  advance(5s);                                   // ring timeout: no CANCEL yet (§9.1)
+  auto invB = carrierB.expectRequest("INVITE");  // us -> B: INVITE
+  EXPECT_TRUE(carrierA.idle());
+  carrierA.reply(invA, 180);                  // A wakes up
+  carrierA.expectRequest("CANCEL");           // now the CANCEL may go
+  carrierA.reply(invA, 200, "", kAnswerSdp);  // and A answers anyway
+  carrierA.expectRequest("ACK");
+  carrierA.expectRequest("BYE");
+  EXPECT_TRUE(pbx.idle());  // the caller never heard of A
+  carrierB.reply(invB, 200, "", kAnswerSdp);
+  auto ok = pbx.expectStatus(200);
+  pbx.sendAck(ok);
+  carrierB.expectRequest("ACK");
+  EXPECT_EQ(b2bua.counters().extraAnswersReleased, 1u);
+  EXPECT_TRUE(cdrs.cdrs.empty());
+}
+
 TEST_F(B2buaFailoverTest, NoTargetsIsNoRoute) {
   route({});
   pbx.sendInvite();

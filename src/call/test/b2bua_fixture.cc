@@ -13,11 +13,11 @@ ServiceConfig serviceConfig() {
   return c;
 }
 
-B2buaConfig b2buaConfig() {
+B2buaConfig b2buaConfig(base::Duration deadDialogInterval) {
   B2buaConfig c;
   c.userAgent = "Trunkline-test";
   c.localAddress = [](sip::TransportKind, int) { return net::Address::parse("10.0.0.1:5060"); };
-  c.deadDialogInterval = base::Duration{0};
+  c.deadDialogInterval = deadDialogInterval;
   return c;
 }
 
@@ -163,9 +163,9 @@ std::string Peer::sendInDialog(const std::string& method, const std::string& ext
 
 // ---- fixture -------------------------------------------------------------------------------
 
-B2buaFixture::B2buaFixture()
+B2buaFixture::B2buaFixture(base::Duration deadDialogInterval)
     : service(timers, serviceConfig()),
-      b2bua(timers, b2buaConfig(), policy, cdrs, random),
+      b2bua(timers, b2buaConfig(deadDialogInterval), policy, cdrs, random),
       layer(timers, sip::TimerConfig{}, *this, service) {
   service.attach(layer);
   b2bua.attach(layer);
@@ -173,6 +173,23 @@ B2buaFixture::B2buaFixture()
 }
 
 B2buaFixture::~B2buaFixture() = default;
+
+sip::SipMessage B2buaFixture::establish() {
+  route({target(carrierA.address())});
+  pbx.sendInvite();                             // PBX -> us: INVITE
+  pbx.expectStatus(100);                        // us -> PBX: 100 Trying
+  auto inv = carrierA.expectRequest("INVITE");  // us -> A: INVITE
+  carrierA.reply(inv, 180);                     // A -> us: 180
+  pbx.expectStatus(180);                        // us -> PBX: 180
+  advance(std::chrono::seconds(2));
+  carrierA.reply(inv, 200, "", kAnswerSdp);  // A -> us: 200 (SDP)
+  auto ok = pbx.expectStatus(200);           // us -> PBX: 200 (SDP)
+  EXPECT_EQ(ok.body(), kAnswerSdp);
+  pbx.sendAck(ok);                // PBX -> us: ACK
+  carrierA.expectRequest("ACK");  // us -> A: ACK
+  carrierA.learnAsUas(inv);
+  return inv;
+}
 
 bool B2buaFixture::send(const sip::Flow& flow, std::string_view bytes) {
   const std::string to = flow.remote.toString();

@@ -111,8 +111,14 @@ struct FakeCdrSink : CdrSink {
 
 class B2buaFixture : public ::testing::Test, public sip::TransportSender {
  public:
-  B2buaFixture();
+  /// `deadDialogInterval`: B2buaConfig's (zero: off, so that idle calls stay quiet).
+  explicit B2buaFixture(base::Duration deadDialogInterval = base::Duration{0});
   ~B2buaFixture() override;
+
+  /// The standard answered call through carrier A: PBX INVITE (SDP) → A; A 180; 2 s later
+  /// A 200 (SDP) → PBX; PBX ACK → A. Returns the INVITE carrier A received; both peers
+  /// know their dialogs afterwards.
+  sip::SipMessage establish();
 
   bool send(const sip::Flow& flow, std::string_view bytes) override;
   void deliver(const std::string& text, const std::string& fromAddress);
