@@ -276,14 +276,21 @@ bool B2bua::onResponse(sip::ClientTransactionHandle txn, const sip::SipMessage& 
           releaseExtraAnswer("", rsp, call->calleeFlow);
       }
       return true;
-    case RefKind::Relay: relayResponse(*call, ref, rsp); return true;
+    case RefKind::Relay:
+      relayResponse(*call, ref, rsp);
+      // A non-INVITE transaction is over with its final response: forget it (an INVITE's
+      // entry stays for its 2xx retransmissions until the call ends).
+      if (rsp.statusCode() >= 200 && ref.method != sip::Method::Invite) clients_.erase(txn.id);
+      return true;
     case RefKind::Probe:
       if (rsp.statusCode() == 408 || rsp.statusCode() == 481) {
         ++counters_.deadDialogs;
         hangupBoth(*call, storage::HangupBy::System, "dead dialog");
       }
       return true;
-    default: return true;  // BYE, CANCEL, PRACK: nothing to do with their answers
+    default:  // BYE, CANCEL, PRACK: nothing to do with their answers
+      if (rsp.statusCode() >= 200) clients_.erase(txn.id);
+      return true;
   }
 }
 

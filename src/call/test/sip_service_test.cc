@@ -2,6 +2,8 @@
 // and a manual clock.
 #include "call/sip_service.h"
 
+#include "sip/message/builder.h"
+
 #include <gtest/gtest.h>
 
 #include <string>
@@ -196,6 +198,42 @@ TEST_F(SipServiceTest, MalformedResponsesAreDropped) {
   service_.onMalformed(bad, parsed.error(), flow_);
   EXPECT_TRUE(sender_.sent.empty());
   EXPECT_EQ(service_.counters().malformedDropped, 1u);
+}
+
+}  // namespace
+}  // namespace trunkline::call
+
+namespace trunkline::call {
+namespace {
+
+struct RecordingRegistrar : RegistrarHook {
+  int calls = 0;
+  void onRegister(sip::TransactionLayer& layer, sip::ServerTransactionHandle txn,
+                  const sip::SipMessage& req, const sip::Flow&) override {
+    ++calls;
+    (void)layer.respond(txn, sip::makeResponse(req, 200, {}, "reg"));
+  }
+};
+
+TEST_F(SipServiceTest, RegisterGoesToTheRegistrarHookOr403) {
+  deliver(request("REGISTER", "z9hG4bK-reg1"));
+  EXPECT_EQ(statusLine(sender_.sent.at(0)), "SIP/2.0 403 No trunk matches this request");
+  clock_.advance(std::chrono::seconds(33));  // the first REGISTER's transaction is over
+  timers_.runDue();
+  RecordingRegistrar registrar;
+  service_.setRegistrar(&registrar);
+  deliver(request("REGISTER", "z9hG4bK-reg2", "", "sip:127.0.0.1:5060", 70, "REGISTER"));
+  EXPECT_EQ(registrar.calls, 1);
+  EXPECT_EQ(statusLine(sender_.sent.at(1)), "SIP/2.0 200 OK");
+}
+
+TEST_F(SipServiceTest, RequestsWithAToTagMatchingNoDialogGet481) {
+  const std::string inDialog =
+      "INFO sip:127.0.0.1:5060 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:40000;branch=z9hG4bK-d1\r\n"
+      "Max-Forwards: 70\r\nFrom: <sip:pbx@127.0.0.1>;tag=ft1\r\nTo: <sip:x@127.0.0.1>;tag=gone\r\n"
+      "Call-ID: old@127.0.0.1\r\nCSeq: 5 INFO\r\nContent-Length: 0\r\n\r\n";
+  deliver(inDialog);
+  EXPECT_EQ(statusLine(only()), "SIP/2.0 481 Call/Transaction Does Not Exist");
 }
 
 }  // namespace
