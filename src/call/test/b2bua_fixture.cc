@@ -174,6 +174,11 @@ B2buaFixture::B2buaFixture(base::Duration deadDialogInterval)
 
 B2buaFixture::~B2buaFixture() = default;
 
+void B2buaFixture::TearDown() {
+  EXPECT_EQ(policy.released.size() + b2bua.liveCalls(), static_cast<std::size_t>(policy.accepted));
+  for (const auto& ctx : policy.released) EXPECT_EQ(ctx.accountId, 11);
+}
+
 sip::SipMessage B2buaFixture::establish() {
   route({target(carrierA.address())});
   pbx.sendInvite();                             // PBX -> us: INVITE

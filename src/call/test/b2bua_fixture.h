@@ -95,8 +95,10 @@ struct FakePolicy : CallPolicy {
   Admission next = Reject{403, "Forbidden", {}};
   std::vector<CallContext> released;
   int admitted = 0;
+  int accepted = 0;
   Admission admit(const InviteInfo& info) override {
     ++admitted;
+    if (std::holds_alternative<Accept>(next)) ++accepted;
     lastFrom = std::string(info.invite.from().uri.user);
     return next;
   }
@@ -119,6 +121,9 @@ class B2buaFixture : public ::testing::Test, public sip::TransportSender {
   /// A 200 (SDP) → PBX; PBX ACK → A. Returns the INVITE carrier A received; both peers
   /// know their dialogs afterwards.
   sip::SipMessage establish();
+
+  /// Every test: release() ran exactly once for each accepted call that has ended.
+  void TearDown() override;
 
   bool send(const sip::Flow& flow, std::string_view bytes) override;
   void deliver(const std::string& text, const std::string& fromAddress);
