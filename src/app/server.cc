@@ -1,5 +1,7 @@
 #include "app/server.h"
 
+#include "app/call_stack.h"
+
 #include <csignal>
 #include <cstdio>
 
@@ -114,6 +116,9 @@ int runServer(const ops::NodeConfig& cfg) {
   tcfg.t4 = std::chrono::milliseconds(cfg.sip.t4Ms);
   sip::TransactionLayer transactions(loop.timers(), tcfg, outbound, service);
   service.attach(transactions);
+  auto calls = CallStack::create(cfg, dataDir->file("trunkline.db"), loop, transport);
+  if (!calls) return startupError(calls.error().message);
+  (*calls)->attach(service, transactions);
   Inbound inbound(transactions, service);
   transport.setHandler(&inbound);
 
@@ -130,6 +135,7 @@ int runServer(const ops::NodeConfig& cfg) {
               (*db)->nodeId(), listening, dataDir->path(), (*db)->schemaVersion());
   loop.run();
   transport.setHandler(nullptr);
+  (*calls)->stop();
   TL_LOG_INFO("trunkline stopped");
   return 0;
 }

@@ -106,7 +106,7 @@ NodeConfig build(const toml::value& root, const std::string& file) {
         } else if (k == "sip") {
           forEachKey(file, v, "sip",
                      {"listen", "max_message_size", "t1_ms", "t2_ms", "t4_ms", "tcp_idle_timeout_s",
-                      "max_connections_per_ip", "max_connections", "server_header"},
+                      "max_connections_per_ip", "max_connections", "server_header", "realm"},
                      [&](const std::string& key, const toml::value& x) {
                        auto& s = cfg.sip;
                        if (key == "listen") {
@@ -133,6 +133,10 @@ NodeConfig build(const toml::value& root, const std::string& file) {
                          s.maxConnectionsPerIp = getUint(file, x, key, 1, 1'000'000);
                        } else if (key == "max_connections") {
                          s.maxConnections = getUint(file, x, key, 1, 10'000'000);
+                       } else if (key == "realm") {
+                         s.realm = getString(file, x, key);
+                         if (s.realm.empty() || s.realm.find('"') != std::string::npos)
+                           bad(file, x, "'realm' must be a non-empty string without quotes");
                        } else if (key == "server_header") {
                          s.serverHeader = getString(file, x, key);
                          for (char c : s.serverHeader)

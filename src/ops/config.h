@@ -34,6 +34,8 @@ struct SipConfig {
   std::uint32_t maxConnections = 10000;
   /// Server / User-Agent header value.
   std::string serverHeader = "Trunkline";
+  /// Digest realm of our 401/407 challenges (trunk credentials are provisioned in it).
+  std::string realm = "trunkline";
 };
 
 struct NodeConfig {

@@ -41,7 +41,10 @@ class RetransmissionTest(unittest.TestCase):
             msg = self.request(tl, peer, "INVITE")
             peer.send(msg, tl.port)
             first = peer.recv()
-            self.assertEqual(status_line(first), "SIP/2.0 403 No trunk matches this request")
+            if status_line(first) == "SIP/2.0 100 Trying":  # the B2BUA says it is working on it
+                first = peer.recv()
+            self.assertEqual(status_line(first), "SIP/2.0 407 Proxy Authentication Required")
+            self.assertIn("Digest", header(first, "Proxy-Authenticate"))
             # Without an ACK the server transaction retransmits the final response (timer G).
             again = peer.recv(timeout=2.0)
             self.assertEqual(first, again)

@@ -1,0 +1,273 @@
+#include "app/call_stack.h"
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "base/log.h"
+#include "billing/cdr_writer.h"
+#include "billing/store_sink.h"
+#include "call/b2bua.h"
+#include "call/prober.h"
+#include "call/sip_service.h"
+#include "call/trunk_policy.h"
+#include "fraud/channel_limiter.h"
+#include "fraud/cps_limiter.h"
+#include "registrar/registrar.h"
+#include "registrar/registration_writer.h"
+#include "routing/health.h"
+#include "sip/auth/random.h"
+#include "sip/auth/server.h"
+#include "storage/snapshot.h"
+#include "storage/sqlite/config_store.h"
+#include "storage/sqlite/database.h"
+#include "storage/sqlite/runtime_stores.h"
+
+namespace trunkline::app {
+namespace {
+
+// Digest users of registration trunks, looked up in the current snapshot.
+class SnapshotDirectory final : public registrar::TrunkDirectory {
+ public:
+  explicit SnapshotDirectory(const storage::SnapshotSource& s) : snapshots_(s) {}
+  const storage::Trunk* findByCredential(std::string_view username,
+                                         std::string_view realm) const override {
+    // The snapshot stays alive while the registrar uses the result: snapshots are only
+    // replaced on this (shard) thread's watch and kept by `held_` until the next call.
+    held_ = snapshots_.current();
+    return held_ ? held_->trunkByCredentials(username, realm).trunk : nullptr;
+  }
+
+ private:
+  const storage::SnapshotSource& snapshots_;
+  mutable std::shared_ptr<const storage::ConfigSnapshot> held_;
+};
+
+class RegistrarAdapter final : public call::RegistrarHook {
+ public:
+  RegistrarAdapter(registrar::Registrar& r, sip::RandomSource& random)
+      : registrar_(r), random_(random) {}
+  void onRegister(sip::TransactionLayer& layer, sip::ServerTransactionHandle txn,
+                  const sip::SipMessage& request, const sip::Flow& from) override {
+    auto reply = registrar_.handle(request, from);
+    auto tag = request.to().tag() ? std::string() : random_.hex(8);
+    if (auto r = layer.respond(txn, reply.wire(request, tag)); !r)
+      TL_LOG_DEBUG("REGISTER response not sent: {}", r.error().message);
+  }
+
+ private:
+  registrar::Registrar& registrar_;
+  sip::RandomSource& random_;
+};
+
+class WriterSink final : public call::CdrSink {
+ public:
+  explicit WriterSink(billing::CdrWriter& w) : writer_(w) {}
+  void submit(storage::Cdr cdr) override { writer_.submit(std::move(cdr)); }
+
+ private:
+  billing::CdrWriter& writer_;
+};
+
+sip::TransportKind kindOf(storage::Transport t) {
+  switch (t) {
+    case storage::Transport::Tcp: return sip::TransportKind::Tcp;
+    case storage::Transport::Tls: return sip::TransportKind::Tls;
+    case storage::Transport::Udp: break;
+  }
+  return sip::TransportKind::Udp;
+}
+
+}  // namespace
+
+struct CallStack::Impl {
+  Impl(const ops::NodeConfig& c, net::EventLoop& l, sip::TransportLayer& t)
+      : cfg(c), loop(l), transport(t) {}
+
+  const ops::NodeConfig& cfg;
+  net::EventLoop& loop;
+  sip::TransportLayer& transport;
+  base::SystemClock clock;
+  sip::SeededRandom random;
+
+  // One connection per thread that uses the database.
+  std::unique_ptr<storage::sqlite::Database> cfgDb, cdrDb, regDb;
+  std::unique_ptr<storage::sqlite::SqliteConfigStore> configStore;
+  std::unique_ptr<storage::SnapshotSource> snapshots;
+  std::unique_ptr<storage::sqlite::SqliteCdrStore> cdrStore;
+  std::unique_ptr<billing::StoreCdrSink> cdrSink;
+  std::unique_ptr<billing::CdrWriter> cdrWriter;
+  std::unique_ptr<storage::sqlite::SqliteRegistrationStore> regStore;
+  std::unique_ptr<registrar::RegistrationWriter> regWriter;
+
+  std::unique_ptr<sip::DigestServer> digest;
+  fraud::ChannelLimiter channels;
+  std::unique_ptr<fraud::CpsLimiter> cps;
+  std::unique_ptr<routing::CarrierHealth> health;
+  std::unique_ptr<SnapshotDirectory> directory;
+  std::unique_ptr<registrar::Registrar> registrar;
+  std::unique_ptr<RegistrarAdapter> registrarHook;
+  std::unique_ptr<routing::SplitMix64> routeRandom;
+  std::unique_ptr<call::TrunkPolicy> policy;
+  std::unique_ptr<WriterSink> writerSink;
+  std::unique_ptr<call::B2bua> b2bua;
+  std::unique_ptr<call::Prober> prober;
+
+  std::thread refresher;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::int64_t appliedVersion = -1;
+  base::Duration probeInterval{0};
+
+  call::LocalAddressFn localAddress() {
+    return [this](sip::TransportKind kind, int family) {
+      return transport.listenAddress(kind, family);
+    };
+  }
+  void applySnapshot();
+  void refreshLoop();
+};
+
+void CallStack::Impl::applySnapshot() {
+  auto snap = snapshots->current();
+  if (!snap || snap->version() == appliedVersion) return;
+  appliedVersion = snap->version();
+  const auto& carriers = snap->data().carriers;
+  health->configure(carriers);
+  if (!prober) return;
+  std::vector<call::ProbeTarget> targets;
+  std::uint32_t interval = 0;
+  for (const auto& c : carriers) {
+    if (!c.enabled || c.probeIntervalS == 0) continue;
+    interval = interval == 0 ? c.probeIntervalS : std::min(interval, c.probeIntervalS);
+    for (const auto& g : c.gateways) {
+      auto addr = net::Address::fromIp(g.host, g.port);
+      if (!addr) continue;  // names wait for DNS (RFC 3263)
+      targets.push_back(call::ProbeTarget{g.id, kindOf(g.transport), *addr,
+                                          fmt::format("sip:{}", addr->toString())});
+    }
+  }
+  prober->setTargets(std::move(targets));
+  base::Duration want = std::chrono::seconds(interval);
+  if (want != probeInterval) {
+    prober->stop();
+    if (interval > 0) prober->start(want);
+    probeInterval = want;
+  }
+  TL_LOG_INFO("configuration v{} applied: {} trunks, {} numbers, {} carriers, {} routes",
+              snap->version(), snap->data().trunks.size(), snap->data().numbers.size(),
+              carriers.size(), snap->data().routes.size());
+}
+
+void CallStack::Impl::refreshLoop() {
+  std::unique_lock lock(mu);
+  while (!stopping) {
+    cv.wait_for(lock, std::chrono::seconds(1));
+    if (stopping) break;
+    lock.unlock();
+    auto changed = snapshots->refreshIfChanged();
+    if (!changed) {
+      TL_LOG_WARN("configuration refresh failed: {}", changed.error().message);
+    } else if (*changed) {
+      loop.post([this] { applySnapshot(); });
+    }
+    lock.lock();
+  }
+}
+
+base::Result<std::unique_ptr<CallStack>> CallStack::create(const ops::NodeConfig& cfg,
+                                                           const std::string& dbPath,
+                                                           net::EventLoop& loop,
+                                                           sip::TransportLayer& transport) {
+  auto d = std::make_unique<Impl>(cfg, loop, transport);
+  for (auto* db : {&d->cfgDb, &d->cdrDb, &d->regDb}) {
+    auto opened = storage::sqlite::Database::open(dbPath);
+    if (!opened) return tl::unexpected(opened.error());
+    *db = std::move(*opened);
+  }
+  d->configStore = std::make_unique<storage::sqlite::SqliteConfigStore>(*d->cfgDb);
+  d->snapshots = std::make_unique<storage::SnapshotSource>(*d->configStore);
+  if (auto r = d->snapshots->refreshIfChanged(); !r)
+    return base::fail(base::Errc::Io, "loading configuration: " + r.error().message);
+
+  d->cdrStore = std::make_unique<storage::sqlite::SqliteCdrStore>(*d->cdrDb);
+  d->cdrSink = std::make_unique<billing::StoreCdrSink>(*d->cdrStore);
+  d->cdrWriter = std::make_unique<billing::CdrWriter>(*d->cdrSink, d->clock);
+  d->regStore = std::make_unique<storage::sqlite::SqliteRegistrationStore>(*d->regDb);
+  auto persisted = d->regStore->list(std::nullopt);
+  if (!persisted)
+    return base::fail(base::Errc::Io, "loading registrations: " + persisted.error().message);
+  d->regWriter = std::make_unique<registrar::RegistrationWriter>(*d->regStore, d->clock);
+
+  sip::DigestServerConfig dcfg;
+  dcfg.realm = cfg.sip.realm;
+  dcfg.secret = d->random.hex(32);  // per process: nonces of a previous run are stale
+  d->digest = std::make_unique<sip::DigestServer>(dcfg, d->clock, d->random);
+  d->cps = std::make_unique<fraud::CpsLimiter>(d->clock);
+  d->health = std::make_unique<routing::CarrierHealth>(d->clock);
+  d->directory = std::make_unique<SnapshotDirectory>(*d->snapshots);
+  d->registrar = std::make_unique<registrar::Registrar>(
+      registrar::RegistrarConfig{}, loop.timers(), *d->digest, *d->directory, d->regWriter.get());
+  std::size_t restored = d->registrar->restore(*persisted);
+  d->registrarHook = std::make_unique<RegistrarAdapter>(*d->registrar, d->random);
+  d->routeRandom = std::make_unique<routing::SplitMix64>(d->random.nextU64());
+  d->policy = std::make_unique<call::TrunkPolicy>(
+      call::TrunkPolicy::Deps{*d->snapshots, *d->digest, d->channels, *d->cps, d->health.get(),
+                              d->registrar.get(), *d->routeRandom});
+  d->writerSink = std::make_unique<WriterSink>(*d->cdrWriter);
+  call::B2buaConfig bcfg;
+  bcfg.userAgent = cfg.sip.serverHeader.empty() ? "Trunkline" : cfg.sip.serverHeader;
+  bcfg.localAddress = d->localAddress();
+  d->b2bua =
+      std::make_unique<call::B2bua>(loop.timers(), bcfg, *d->policy, *d->writerSink, d->random);
+  d->cdrWriter->start();
+  d->regWriter->start();
+  TL_LOG_INFO("{} registrations restored", restored);
+  return std::unique_ptr<CallStack>(new CallStack(std::move(d)));
+}
+
+CallStack::CallStack(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+CallStack::~CallStack() {
+  stop();
+}
+
+void CallStack::attach(call::SipService& service, sip::TransactionLayer& transactions) {
+  auto& d = *impl_;
+  d.b2bua->attach(transactions);
+  service.setB2bua(d.b2bua.get());
+  service.setRegistrar(d.registrarHook.get());
+  d.prober = std::make_unique<call::Prober>(
+      d.loop.timers(), transactions, d.localAddress(), d.random,
+      [&d](const call::ProbeResult& r) {
+        if (d.health->recordProbe(r.gatewayId, r.ok))
+          TL_LOG_WARN("gateway {} is now {} (probe answered {})", r.gatewayId,
+                      d.health->isUp(r.gatewayId) ? "up" : "down", r.code);
+      },
+      d.cfg.sip.serverHeader.empty() ? "Trunkline" : d.cfg.sip.serverHeader);
+  service.addClientSink(d.prober.get());
+  d.applySnapshot();
+  d.refresher = std::thread([&d] { d.refreshLoop(); });
+}
+
+void CallStack::stop() {
+  auto& d = *impl_;
+  {
+    std::lock_guard lock(d.mu);
+    if (d.stopping) return;
+    d.stopping = true;
+  }
+  d.cv.notify_all();
+  if (d.refresher.joinable()) d.refresher.join();
+  if (d.prober) d.prober->stop();
+  d.cdrWriter->stop();
+  d.regWriter->stop();
+  auto stats = d.cdrWriter->stats();
+  TL_LOG_INFO("CDR writer stopped: {} written, {} abandoned", stats.written, stats.abandoned);
+}
+
+}  // namespace trunkline::app

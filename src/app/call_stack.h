@@ -1,0 +1,47 @@
+#pragma once
+// CallStack: everything above the transaction layer that carries calls — the config
+// snapshot and its refresher, digest, limits, carrier health and probing, the registrar,
+// the policy chain, the B2BUA, and the CDR and registration writers with their own
+// database connections. Built by runServer() on the signalling shard's thread; the
+// writers and the snapshot refresher run their own threads.
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+#include "net/event_loop.h"
+#include "ops/config.h"
+#include "sip/transaction/layer.h"
+#include "sip/transport/transport_layer.h"
+
+namespace trunkline::call {
+class SipService;
+}
+
+namespace trunkline::app {
+
+class CallStack {
+ public:
+  /// Opens the stack's database connections on `dbPath`, loads the config snapshot and
+  /// the persisted registrations, starts the writer threads. Errors name what failed.
+  static base::Result<std::unique_ptr<CallStack>> create(const ops::NodeConfig& cfg,
+                                                         const std::string& dbPath,
+                                                         net::EventLoop& loop,
+                                                         sip::TransportLayer& transport);
+  ~CallStack();
+  CallStack(const CallStack&) = delete;
+  CallStack& operator=(const CallStack&) = delete;
+
+  /// Plugs the B2BUA, registrar and prober into the SIP service and transaction layer.
+  void attach(call::SipService& service, sip::TransactionLayer& transactions);
+  /// Clean shutdown: stop probing and config refreshes, write every queued CDR and
+  /// registration change. Call on the loop thread after it stopped serving.
+  void stop();
+
+  struct Impl;
+
+ private:
+  explicit CallStack(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace trunkline::app
