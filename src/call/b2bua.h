@@ -98,6 +98,11 @@ class B2bua final : public ClientSink {
   bool onClientTimeout(sip::ClientTransactionHandle txn) override;
   bool onClientTransportError(sip::ClientTransactionHandle txn) override;
 
+  /// Ends every call now (node shutdown): unanswered ones get 503 and their attempt is
+  /// CANCELled, established ones are BYEd on both legs; each writes its CDR (hangupBy
+  /// System) and is released. Call before destroying the layer.
+  void shutdown();
+
   std::size_t liveCalls() const { return calls_.size(); }
   const CallCounters& counters() const { return counters_; }
 

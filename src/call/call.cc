@@ -347,6 +347,29 @@ void B2bua::onStrayResponse(const sip::SipMessage& rsp, const sip::Flow& from) {
 
 // ---- ending ----------------------------------------------------------------------------
 
+void B2bua::shutdown() {
+  ended_.clear();
+  std::vector<std::uint64_t> ids;
+  for (const auto& [id, call] : calls_) ids.push_back(id);
+  for (auto id : ids) {
+    Call* call = findCall(id);
+    if (!call) continue;
+    if (call->state != CallState::Routing) {
+      hangupBoth(*call, storage::HangupBy::System, "shutdown");
+      continue;
+    }
+    if (call->attempt) {
+      auto& ca = call->cdr.attempts[call->attempt->cdrIndex];
+      ca.reason = "shutdown";
+      ca.endMs = wallMs();
+      abandonAttempt(*call);
+    }
+    respondCaller(*call, 503, "Shutting Down");
+    finish(*call, storage::Disposition::Failed, 503, "Shutting Down", storage::HangupBy::System);
+  }
+  ended_.clear();
+}
+
 void B2bua::hangupBoth(Call& call, storage::HangupBy by, std::string reason) {
   if (call.state == CallState::Done) return;
   if (call.callee) {

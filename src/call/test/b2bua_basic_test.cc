@@ -232,6 +232,39 @@ TEST_F(B2buaTest, Our2xxIsRetransmittedUntilAckThenCallEndsWithoutAck) {
   EXPECT_EQ(policy.released.size(), 1u);
 }
 
+TEST_F(B2buaTest, ShutdownEndsEveryCallWithACdr) {
+  establish();
+  advance(1s);
+  b2bua.shutdown();
+  pbx.expectRequest("BYE");
+  carrierA.expectRequest("BYE");
+  EXPECT_EQ(onlyCdr().hangupBy, HangupBy::System);
+  EXPECT_EQ(onlyCdr().disposition, Disposition::Answered);
+  EXPECT_EQ(onlyCdr().billableS, 1u);
+  EXPECT_EQ(b2bua.liveCalls(), 0u);
+}
+
+TEST_F(B2buaTest, ShutdownRefusesCallsStillRinging) {
+  route({target(carrierA.address())});
+  pbx.sendInvite();
+  pbx.expectStatus(100);
+  auto inv = carrierA.expectRequest("INVITE");
+  carrierA.reply(inv, 180);
+  pbx.expectStatus(180);
+  b2bua.shutdown();
+  carrierA.expectRequest("CANCEL");
+  pbx.expectStatus(503);
+  storage::Cdr e = baseCdr();
+  e.ringMs = kT0;
+  e.endMs = kT0;
+  e.disposition = Disposition::Failed;
+  e.finalCode = 503;
+  e.finalReason = "Shutting Down";
+  e.hangupBy = HangupBy::System;
+  e.attempts = {attempt(7, "udp:198.51.100.7:5060", 0, "shutdown", kT0, kT0)};
+  expectCdr(onlyCdr(), e);
+}
+
 TEST_F(B2buaTest, SecondForkAnsweringIsAckedAndByed) {
   auto inv = establish();
   carrierA.reply(inv, 200, "", kAnswerSdp, "other-fork");  // A's second fork answers too
