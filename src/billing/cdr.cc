@@ -23,7 +23,7 @@ storage::Disposition dispositionFor(int finalCode, EndCause cause) {
 
 std::uint32_t billableSeconds(std::int64_t durationMs) {
   if (durationMs <= 0) return 0;
-  auto s = (durationMs + 999) / 1000;
+  auto s = durationMs / 1000 + (durationMs % 1000 != 0 ? 1 : 0);  // no overflow near INT64_MAX
   return s > UINT32_MAX ? UINT32_MAX : static_cast<std::uint32_t>(s);
 }
 
