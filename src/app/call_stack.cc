@@ -254,6 +254,12 @@ void CallStack::attach(call::SipService& service, sip::TransactionLayer& transac
   d.refresher = std::thread([&d] { d.refreshLoop(); });
 }
 
+void CallStack::hangupAll() {
+  if (impl_->b2bua->liveCalls() > 0)
+    TL_LOG_INFO("hanging up {} live calls", impl_->b2bua->liveCalls());
+  impl_->b2bua->shutdown();
+}
+
 void CallStack::stop() {
   auto& d = *impl_;
   {

@@ -33,6 +33,9 @@ class CallStack {
 
   /// Plugs the B2BUA, registrar and prober into the SIP service and transaction layer.
   void attach(call::SipService& service, sip::TransactionLayer& transactions);
+  /// Ends every live call (BYE both sides, CDR hung up by System). Before the transport
+  /// shuts down, so the BYEs go out.
+  void hangupAll();
   /// Clean shutdown: stop probing and config refreshes, write every queued CDR and
   /// registration change. Call on the loop thread after it stopped serving.
   void stop();

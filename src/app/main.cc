@@ -2,6 +2,7 @@
 //
 //   trunkline [run] [--config FILE] [--listen SPEC]... [--data-dir DIR] [--log-level L]
 //   trunkline check-config [--config FILE] [...same overrides]
+//   trunkline account|trunk|number|carrier|route|registration ... | provision apply FILE
 //   trunkline --version | --help
 #include <cstdio>
 
@@ -9,6 +10,7 @@
 #include <CLI/CLI.hpp>
 
 #include "app/options.h"
+#include "app/provision.h"
 #include "app/server.h"
 #include "app/version.h"
 
@@ -42,11 +44,15 @@ int main(int argc, char** argv) {
   app::CommandLine checkOpts;
   addNodeOptions(*check, checkOpts);
 
+  // account/trunk/number/carrier/route/registration/provision: run during parse.
+  auto provisioning = app::addProvisionCommands(app);
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
+  if (provisioning->ran()) return provisioning->exitCode();
 
   if (*check) {
     auto cfg = app::resolveConfig(checkOpts);

@@ -126,6 +126,7 @@ int runServer(const ops::NodeConfig& cfg) {
   signals.async_wait([&](const std::error_code& ec, int sig) {
     if (ec) return;
     TL_LOG_INFO("{} received: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    (*calls)->hangupAll();
     transport.shutdown();
     loop.stop();
   });
