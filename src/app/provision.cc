@@ -32,6 +32,7 @@ struct TrunkOpts {
   std::string name;
   std::vector<std::string> ips;
   std::string username, password, realm = "trunkline";
+  bool passwordStdin = false;
   bool registration = false;
   std::string host;
   std::uint16_t port = 5060;
@@ -158,6 +159,9 @@ void addTrunkCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
   cmd->add_option("--username", add->username, "Digest username");
   cmd->add_option("--password", add->password,
                   "Digest password (stored only as MD5 and SHA-256 HA1 hashes)");
+  cmd->add_flag("--password-stdin", add->passwordStdin,
+                "Read the digest password from the first line of standard input (keeps it "
+                "out of the process list and shell history)");
   cmd->add_option("--realm", add->realm, "Digest realm")->capture_default_str();
   cmd->add_flag("--registration", add->registration, "The PBX registers (needs --username)");
   cmd->add_option("--host", add->host, "Where inbound calls go (IP trunks)");
@@ -176,6 +180,11 @@ void addTrunkCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
   addDataDir(cmd, add->dataDir);
   cmd->callback([runner, add] {
     runner->run(add->dataDir, [&](Session& s) -> base::Result<void> {
+      if (add->passwordStdin) {
+        auto pw = readPasswordLine(std::cin);
+        if (!pw) return tl::unexpected(pw.error());
+        add->password = *pw;
+      }
       auto account = s.store->findAccount(add->account);
       if (!account) return tl::unexpected(account.error());
       auto t = trunkFromOpts(*add, account->id);

@@ -36,6 +36,9 @@ std::string ha1(std::string_view algorithm, std::string_view username, std::stri
 storage::DigestCredential makeCredential(std::string username, std::string realm,
                                          std::string_view password);
 
+/// The first line of `in` without its line ending; error when empty.
+base::Result<std::string> readPasswordLine(std::istream& in);
+
 /// "udp:198.51.100.7:5060:prio=1:weight=10"; IPv6 hosts in brackets; port, prio and
 /// weight optional (5060, 1, 1).
 base::Result<storage::Gateway> parseGatewaySpec(std::string_view spec);

@@ -2,6 +2,8 @@
 // `provision apply`.
 #include <fmt/format.h>
 
+#include <iostream>
+
 #include "app/provision_internal.h"
 #include "storage/sqlite/runtime_stores.h"
 #include "storage/validate.h"
@@ -25,6 +27,7 @@ struct CarrierOpts {
   std::string name;
   std::vector<std::string> gateways;
   std::string username, password, realm;
+  bool passwordStdin = false;
   std::vector<std::string> inboundIps;
   std::uint32_t probeInterval = 30;
   bool disabled = false;
@@ -189,6 +192,8 @@ void addCarrierCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
       ->required();
   cmd->add_option("--username", add->username, "Our digest username at the carrier");
   cmd->add_option("--password", add->password, "Our digest password (stored as HA1 only)");
+  cmd->add_flag("--password-stdin", add->passwordStdin,
+                "Read the password from the first line of standard input");
   cmd->add_option("--realm", add->realm, "The carrier's digest realm (required with --username)");
   cmd->add_option("--inbound-ip", add->inboundIps,
                   "CIDR the carrier sends inbound calls from (repeatable)");
@@ -198,6 +203,11 @@ void addCarrierCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
   addDataDir(cmd, add->dataDir);
   cmd->callback([runner, add] {
     runner->run(add->dataDir, [&](Session& s) -> base::Result<void> {
+      if (add->passwordStdin) {
+        auto pw = readPasswordLine(std::cin);
+        if (!pw) return err(pw);
+        add->password = *pw;
+      }
       storage::Carrier c;
       c.name = add->name;
       c.enabled = !add->disabled;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <charconv>
 #include <filesystem>
+#include <istream>
 #include <ostream>
 
 #include <fmt/format.h>
@@ -47,17 +48,15 @@ base::Result<void> applyParam(std::string_view spec, std::string_view param,
   auto eq = param.find('=');
   auto key = param.substr(0, eq);
   auto value = eq == std::string_view::npos ? std::string_view() : param.substr(eq + 1);
+  const bool isPriority = key == "prio" || key == "priority";
+  if (!isPriority && key != "weight")
+    return fail(Errc::InvalidArgument,
+                fmt::format("'{}': unknown parameter '{}' (known: prio, weight)", spec, key));
   std::uint32_t n = 0;
   if (!parseUint(value, n))
     return fail(Errc::InvalidArgument,
                 fmt::format("'{}': '{}' needs a number (prio=N or weight=N)", spec, param));
-  if (key == "prio" || key == "priority")
-    priority = n;
-  else if (key == "weight")
-    weight = n;
-  else
-    return fail(Errc::InvalidArgument,
-                fmt::format("'{}': unknown parameter '{}' (known: prio, weight)", spec, key));
+  (isPriority ? priority : weight) = n;
   return {};
 }
 }  // namespace
@@ -83,6 +82,14 @@ storage::DigestCredential makeCredential(std::string username, std::string realm
   c.username = std::move(username);
   c.realm = std::move(realm);
   return c;
+}
+
+base::Result<std::string> readPasswordLine(std::istream& in) {
+  std::string line;
+  std::getline(in, line);
+  while (!line.empty() && (line.back() == '\r' || line.back() == '\n')) line.pop_back();
+  if (line.empty()) return fail(Errc::InvalidArgument, "no password on standard input");
+  return line;
 }
 
 base::Result<storage::Gateway> parseGatewaySpec(std::string_view spec) {

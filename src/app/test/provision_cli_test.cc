@@ -4,6 +4,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "app/provision_internal.h"
 #include "app/test/provision_test_util.h"
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/runtime_stores.h"
@@ -272,6 +273,34 @@ TEST_F(ProvisionCli, ProvisionApplyCommand) {
   r = run({"provision", "apply", dir_ + "/missing.toml"});
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(r.err, "trunkline: " + dir_ + "/missing.toml: cannot open file\n");
+}
+
+}  // namespace
+}  // namespace trunkline::app
+
+namespace trunkline::app {
+namespace {
+
+TEST(ProvisionUtil, PasswordLineAndSpecs) {
+  std::istringstream in("s3cret\r\nignored\n");
+  EXPECT_EQ(*provision::readPasswordLine(in), "s3cret");
+  std::istringstream empty("");
+  EXPECT_EQ(provision::readPasswordLine(empty).error().message, "no password on standard input");
+  auto g = provision::parseGatewaySpec("tcp:gw.example:5080:weight=3");
+  ASSERT_TRUE(g);
+  EXPECT_EQ(g->host, "gw.example");
+  EXPECT_EQ(g->port, 5080);
+  EXPECT_EQ(g->priority, 1u);
+  EXPECT_EQ(g->weight, 3u);
+  EXPECT_EQ(provision::parseGatewaySpec("udp:1.2.3.4:colour=red").error().message,
+            "'udp:1.2.3.4:colour=red': unknown parameter 'colour' (known: prio, weight)");
+  auto ref = provision::parseCarrierRef("telco:prio=2");
+  ASSERT_TRUE(ref);
+  EXPECT_EQ(ref->priority, 2u);
+  EXPECT_EQ(provision::ha1("MD5", "acme-pbx2", "trunkline", "s3cret"),
+            "63f1860bee2de93e19c3160af29f3652");
+  EXPECT_EQ(*provision::parseCodes("408, 503"), (std::vector<int>{408, 503}));
+  EXPECT_FALSE(provision::parseCodes("408,5x3"));
 }
 
 }  // namespace

@@ -76,6 +76,10 @@ base::Result<Query> StatementCache::get(std::string_view sql) {
                                       SQLITE_PREPARE_PERSISTENT, &st, nullptr);
     if (rc != SQLITE_OK) return tl::unexpected(sqliteError(db_.handle(), rc, "prepare"));
     it = stmts_.emplace(std::string(sql), st).first;
+  } else if (sqlite3_stmt_busy(it->second)) {
+    // A Query over this statement is still open further up the stack: handing it out again
+    // would reset the caller's cursor under it. A programming error in the store.
+    return base::fail(Errc::Internal, fmt::format("statement already in use: {}", sql));
   }
   return Query(db_.handle(), it->second);
 }
