@@ -205,6 +205,14 @@ base::Result<std::unique_ptr<CallStack>> CallStack::create(const ops::NodeConfig
 
   sip::DigestServerConfig dcfg;
   dcfg.realm = cfg.sip.realm;
+  // PBXs disagree on what goes in the digest uri (SIPp sends the host part only); the
+  // response hash covers it and nonce counts stop replays, so it is not matched against
+  // the Request-URI.
+  dcfg.checkUri = false;
+  dcfg.algorithms.clear();
+  for (const auto& a : cfg.sip.digestAlgorithms)
+    dcfg.algorithms.push_back(a == "MD5" ? sip::DigestAlgorithm::Md5
+                                         : sip::DigestAlgorithm::Sha256);
   dcfg.secret = d->random.hex(32);  // per process: nonces of a previous run are stale
   d->digest = std::make_unique<sip::DigestServer>(dcfg, d->clock, d->random);
   d->cps = std::make_unique<fraud::CpsLimiter>(d->clock);

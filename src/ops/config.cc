@@ -104,46 +104,60 @@ NodeConfig build(const toml::value& root, const std::string& file) {
                        }
                      });
         } else if (k == "sip") {
-          forEachKey(file, v, "sip",
-                     {"listen", "max_message_size", "t1_ms", "t2_ms", "t4_ms", "tcp_idle_timeout_s",
-                      "max_connections_per_ip", "max_connections", "server_header", "realm"},
-                     [&](const std::string& key, const toml::value& x) {
-                       auto& s = cfg.sip;
-                       if (key == "listen") {
-                         if (!x.is_array()) bad(file, x, "'listen' must be an array of strings");
-                         s.listen.clear();
-                         for (const auto& item : x.as_array()) {
-                           auto spec = getString(file, item, "listen");
-                           if (auto problem = listenSpecProblem(spec)) bad(file, item, *problem);
-                           s.listen.push_back(spec);
-                         }
-                         if (s.listen.empty())
-                           bad(file, x, "'listen' must name at least one address");
-                       } else if (key == "max_message_size") {
-                         s.maxMessageSize = getUint(file, x, key, 1024, 1024 * 1024);
-                       } else if (key == "t1_ms") {
-                         s.t1Ms = getUint(file, x, key, 10, 60'000);
-                       } else if (key == "t2_ms") {
-                         s.t2Ms = getUint(file, x, key, 10, 600'000);
-                       } else if (key == "t4_ms") {
-                         s.t4Ms = getUint(file, x, key, 10, 600'000);
-                       } else if (key == "tcp_idle_timeout_s") {
-                         s.tcpIdleTimeoutS = getUint(file, x, key, 1, 86'400);
-                       } else if (key == "max_connections_per_ip") {
-                         s.maxConnectionsPerIp = getUint(file, x, key, 1, 1'000'000);
-                       } else if (key == "max_connections") {
-                         s.maxConnections = getUint(file, x, key, 1, 10'000'000);
-                       } else if (key == "realm") {
-                         s.realm = getString(file, x, key);
-                         if (s.realm.empty() || s.realm.find('"') != std::string::npos)
-                           bad(file, x, "'realm' must be a non-empty string without quotes");
-                       } else if (key == "server_header") {
-                         s.serverHeader = getString(file, x, key);
-                         for (char c : s.serverHeader)
-                           if (c == '\r' || c == '\n' || static_cast<unsigned char>(c) < 0x20)
-                             bad(file, x, "'server_header' must not contain control characters");
-                       }
-                     });
+          forEachKey(
+              file, v, "sip",
+              {"listen", "max_message_size", "t1_ms", "t2_ms", "t4_ms", "tcp_idle_timeout_s",
+               "max_connections_per_ip", "max_connections", "server_header", "realm",
+               "digest_algorithms"},
+              [&](const std::string& key, const toml::value& x) {
+                auto& s = cfg.sip;
+                if (key == "listen") {
+                  if (!x.is_array()) bad(file, x, "'listen' must be an array of strings");
+                  s.listen.clear();
+                  for (const auto& item : x.as_array()) {
+                    auto spec = getString(file, item, "listen");
+                    if (auto problem = listenSpecProblem(spec)) bad(file, item, *problem);
+                    s.listen.push_back(spec);
+                  }
+                  if (s.listen.empty()) bad(file, x, "'listen' must name at least one address");
+                } else if (key == "max_message_size") {
+                  s.maxMessageSize = getUint(file, x, key, 1024, 1024 * 1024);
+                } else if (key == "t1_ms") {
+                  s.t1Ms = getUint(file, x, key, 10, 60'000);
+                } else if (key == "t2_ms") {
+                  s.t2Ms = getUint(file, x, key, 10, 600'000);
+                } else if (key == "t4_ms") {
+                  s.t4Ms = getUint(file, x, key, 10, 600'000);
+                } else if (key == "tcp_idle_timeout_s") {
+                  s.tcpIdleTimeoutS = getUint(file, x, key, 1, 86'400);
+                } else if (key == "max_connections_per_ip") {
+                  s.maxConnectionsPerIp = getUint(file, x, key, 1, 1'000'000);
+                } else if (key == "max_connections") {
+                  s.maxConnections = getUint(file, x, key, 1, 10'000'000);
+                } else if (key == "digest_algorithms") {
+                  if (!x.is_array())
+                    bad(file, x, "'digest_algorithms' must be an array of strings");
+                  s.digestAlgorithms.clear();
+                  for (const auto& item : x.as_array()) {
+                    auto a = getString(file, item, key);
+                    if (a != "SHA-256" && a != "MD5")
+                      bad(file, item,
+                          fmt::format("digest algorithm '{}': expected \"SHA-256\" or \"MD5\"", a));
+                    s.digestAlgorithms.push_back(a);
+                  }
+                  if (s.digestAlgorithms.empty())
+                    bad(file, x, "'digest_algorithms' must name at least one algorithm");
+                } else if (key == "realm") {
+                  s.realm = getString(file, x, key);
+                  if (s.realm.empty() || s.realm.find('"') != std::string::npos)
+                    bad(file, x, "'realm' must be a non-empty string without quotes");
+                } else if (key == "server_header") {
+                  s.serverHeader = getString(file, x, key);
+                  for (char c : s.serverHeader)
+                    if (c == '\r' || c == '\n' || static_cast<unsigned char>(c) < 0x20)
+                      bad(file, x, "'server_header' must not contain control characters");
+                }
+              });
           if (cfg.sip.t2Ms < cfg.sip.t1Ms)
             bad(file, v,
                 fmt::format("t2_ms ({}) must not be smaller than t1_ms ({})", cfg.sip.t2Ms,

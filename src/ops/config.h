@@ -36,6 +36,9 @@ struct SipConfig {
   std::string serverHeader = "Trunkline";
   /// Digest realm of our 401/407 challenges (trunk credentials are provisioned in it).
   std::string realm = "trunkline";
+  /// Digest algorithms offered in challenges, in this order (RFC 8760: SHA-256 first).
+  /// Some PBXs only read the first challenge: put "MD5" first for them.
+  std::vector<std::string> digestAlgorithms{"SHA-256", "MD5"};
 };
 
 struct NodeConfig {
