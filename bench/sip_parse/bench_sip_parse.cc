@@ -57,15 +57,17 @@ struct Message {
 };
 
 std::vector<Message> gMessages = {
-    {"invite", "invite.sip",
+    {"invite",
+     "invite.sip",
      {"z9hG4bK-524287-1---8a6f0c2d51e7b3a9", "1928301774-a8f3", "",
-      "3c26700b86f1-4f0a2d7e91c5@203.0.113.45", 314159, "INVITE", "+12125550199",
-      "203.0.113.45", 5060, 233},
+      "3c26700b86f1-4f0a2d7e91c5@203.0.113.45", 314159, "INVITE", "+12125550199", "203.0.113.45",
+      5060, 233},
      {}},
-    {"200ok", "ok200.sip",
+    {"200ok",
+     "ok200.sip",
      {"z9hG4bK7f3a.5e1c09d2b4a8e6f1.0", "1928301774-a8f3", "as58f4201b",
-      "3c26700b86f1-4f0a2d7e91c5@203.0.113.45", 314159, "INVITE", "+14155550123",
-      "198.51.100.7", 5060, 218},
+      "3c26700b86f1-4f0a2d7e91c5@203.0.113.45", 314159, "INVITE", "+14155550123", "198.51.100.7",
+      5060, 218},
      {}},
 };
 
@@ -110,7 +112,8 @@ void verifyOne(const Parser& p, const Message& m) {
   const Expected& e = m.expected;
   auto check = [&](const char* what, const std::string& got, const char* want) {
     if (got != want)
-      die(std::string(p.name) + " on " + m.name + ": " + what + " = '" + got + "', expected '" + want + "'");
+      die(std::string(p.name) + " on " + m.name + ": " + what + " = '" + got + "', expected '" +
+          want + "'");
   };
   auto checkNum = [&](const char* what, long got, long want) {
     if (got != want)
@@ -151,8 +154,7 @@ void runParse(benchmark::State& state, const Parser* p, const Message* m) {
 class CollectingReporter : public benchmark::ConsoleReporter {
  public:
   // Colours only on a terminal (the runner pipes the output through tee).
-  CollectingReporter()
-      : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
+  CollectingReporter() : ConsoleReporter(isatty(STDOUT_FILENO) ? OO_Defaults : OO_Tabular) {}
   void ReportRuns(const std::vector<Run>& runs) override {
     for (const Run& r : runs) {
       if (r.error_occurred) continue;
@@ -198,7 +200,8 @@ void printSummary(const CollectingReporter& rep) {
     const double sofia = rep.rate("sofia", m.name);
     auto ratio = [](double a, double b) { return (a > 0 && b > 0) ? a / b : 0.0; };
     std::printf("%-8s %6zu %14.0f %14.0f %14.0f %9.2f %9.2f %9.2f\n", m.name, m.bytes.size(), ours,
-                osip, sofia, ratio(ours, osip), ratio(ours, sofia), ratio(ours, std::max(osip, sofia)));
+                osip, sofia, ratio(ours, osip), ratio(ours, sofia),
+                ratio(ours, std::max(osip, sofia)));
     if (ours > 0) haveOurs = true;
     if (std::string_view(m.name) == "invite") {
       if (ours < 1e6 || ratio(ours, std::max(osip, sofia)) < 3.0) meetsTarget = false;
@@ -324,8 +327,8 @@ int main(int argc, char** argv) {
   osipGlobalInit();
   for (const Parser& p : parsers())
     for (const Message& m : gMessages) verifyOne(p, m);
-  std::printf("verified: %zu parsers x %zu messages extract the expected values\n", parsers().size(),
-              gMessages.size());
+  std::printf("verified: %zu parsers x %zu messages extract the expected values\n",
+              parsers().size(), gMessages.size());
 #ifndef TL_BENCH_HAVE_TRUNKLINE
   std::printf("NOTE: built without the Trunkline parser (tl_sip_message not available)\n");
 #endif
@@ -333,8 +336,8 @@ int main(int argc, char** argv) {
 
   for (const Parser& p : parsers())
     for (const Message& m : gMessages)
-      benchmark::RegisterBenchmark((std::string("parse/") + p.name + "/" + m.name).c_str(), runParse,
-                                   &p, &m);
+      benchmark::RegisterBenchmark((std::string("parse/") + p.name + "/" + m.name).c_str(),
+                                   runParse, &p, &m);
   int n = static_cast<int>(rest.size());
   benchmark::Initialize(&n, rest.data());
   if (benchmark::ReportUnrecognizedArguments(n, rest.data())) return 1;

@@ -12,12 +12,18 @@
 namespace trunkline::bench {
 namespace {
 
-std::string_view sv(const char* s) { return s ? std::string_view(s, std::strlen(s)) : std::string_view(); }
-long num(const char* s) { return s ? std::strtol(s, nullptr, 10) : -1; }
+std::string_view sv(const char* s) {
+  return s ? std::string_view(s, std::strlen(s)) : std::string_view();
+}
+long num(const char* s) {
+  return s ? std::strtol(s, nullptr, 10) : -1;
+}
 
 }  // namespace
 
-void osipGlobalInit() { parser_init(); }
+void osipGlobalInit() {
+  parser_init();
+}
 
 template <class Sink>
 bool osipParseRead(std::string_view msg, Sink& sink) {
@@ -32,16 +38,20 @@ bool osipParseRead(std::string_view msg, Sink& sink) {
         m->from != nullptr && m->to != nullptr && m->call_id != nullptr && m->cseq != nullptr) {
       sink.str(Field::Branch, sv(branch->gvalue));
       osip_generic_param_t* tag = nullptr;
-      sink.str(Field::FromTag, osip_from_get_tag(m->from, &tag) == OSIP_SUCCESS ? sv(tag->gvalue) : std::string_view());
+      sink.str(Field::FromTag, osip_from_get_tag(m->from, &tag) == OSIP_SUCCESS
+                                   ? sv(tag->gvalue)
+                                   : std::string_view());
       tag = nullptr;
-      sink.str(Field::ToTag, osip_to_get_tag(m->to, &tag) == OSIP_SUCCESS ? sv(tag->gvalue) : std::string_view());
+      sink.str(Field::ToTag,
+               osip_to_get_tag(m->to, &tag) == OSIP_SUCCESS ? sv(tag->gvalue) : std::string_view());
       // osip splits Call-ID into number and host: both are reported (the sink rejoins them).
       sink.str(Field::CallId, sv(m->call_id->number));
       if (m->call_id->host != nullptr) sink.str(Field::CallId, sv(m->call_id->host));
       sink.num(Num::CSeqNumber, num(m->cseq->number));
       sink.str(Field::CSeqMethod, sv(m->cseq->method));
       osip_contact_t* contact = nullptr;
-      if (osip_message_get_contact(m, 0, &contact) >= 0 && contact != nullptr && contact->url != nullptr) {
+      if (osip_message_get_contact(m, 0, &contact) >= 0 && contact != nullptr &&
+          contact->url != nullptr) {
         sink.str(Field::ContactUser, sv(contact->url->username));
         sink.str(Field::ContactHost, sv(contact->url->host));
         sink.num(Num::ContactPort, contact->url->port ? num(contact->url->port) : 0);

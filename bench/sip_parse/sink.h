@@ -11,13 +11,13 @@
 namespace trunkline::bench {
 
 enum class Field : std::uint8_t {
-  Branch,         // top Via ;branch=
-  FromTag,        // From ;tag=
-  ToTag,          // To ;tag= (empty when absent)
-  CallId,         // whole Call-ID; an adapter may report it in two pieces (number, host)
-  CSeqMethod,     // CSeq method text
-  ContactUser,    // first Contact URI user
-  ContactHost,    // first Contact URI host
+  Branch,       // top Via ;branch=
+  FromTag,      // From ;tag=
+  ToTag,        // To ;tag= (empty when absent)
+  CallId,       // whole Call-ID; an adapter may report it in two pieces (number, host)
+  CSeqMethod,   // CSeq method text
+  ContactUser,  // first Contact URI user
+  ContactHost,  // first Contact URI host
   kCount
 };
 enum class Num : std::uint8_t { CSeqNumber, ContactPort, ContentLength, kCount };

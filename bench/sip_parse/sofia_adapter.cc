@@ -15,7 +15,9 @@
 namespace trunkline::bench {
 namespace {
 
-std::string_view sv(const char* s) { return s ? std::string_view(s, std::strlen(s)) : std::string_view(); }
+std::string_view sv(const char* s) {
+  return s ? std::string_view(s, std::strlen(s)) : std::string_view();
+}
 
 }  // namespace
 
@@ -37,9 +39,11 @@ bool sofiaParseRead(std::string_view msg, Sink& sink) {
     if (const sip_contact_t* c = sip->sip_contact) {
       sink.str(Field::ContactUser, sv(c->m_url->url_user));
       sink.str(Field::ContactHost, sv(c->m_url->url_host));
-      sink.num(Num::ContactPort, c->m_url->url_port ? std::strtol(c->m_url->url_port, nullptr, 10) : 0);
+      sink.num(Num::ContactPort,
+               c->m_url->url_port ? std::strtol(c->m_url->url_port, nullptr, 10) : 0);
     }
-    sink.num(Num::ContentLength, sip->sip_content_length ? static_cast<long>(sip->sip_content_length->l_length) : -1);
+    sink.num(Num::ContentLength,
+             sip->sip_content_length ? static_cast<long>(sip->sip_content_length->l_length) : -1);
     ok = true;
   }
   msg_destroy(m);

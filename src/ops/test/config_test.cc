@@ -60,7 +60,8 @@ TEST(Config, ErrorsNameFileLineAndProblem) {
   expectError("[node]\n\nthreads = 100000\n", "bad.toml:3: 'threads' = 100000 is out of range");
   expectError("[sip]\nlisten = [\"udp:127.0.0.1:5060\",\n  \"sctp:1.2.3.4:5\"]\n",
               "bad.toml:3: invalid listen address 'sctp:1.2.3.4:5': unknown transport 'sctp'");
-  expectError("[sip]\nlisten = [\"udp:localhost:99999\"]\n", "bad.toml:2: invalid listen address 'udp:localhost:99999'");
+  expectError("[sip]\nlisten = [\"udp:localhost:99999\"]\n",
+              "bad.toml:2: invalid listen address 'udp:localhost:99999'");
   expectError("[sip]\nt1_ms = 500\nbogus = 1\n", "bad.toml:3: unknown key 'bogus' in [sip]");
   expectError("[nod]\n", "bad.toml:1: unknown key 'nod' in top level");
   expectError("[node]\nlog_level = \"loud\"\n", "bad.toml:2: 'log_level' = 'loud'");
