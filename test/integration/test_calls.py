@@ -8,7 +8,9 @@ import unittest
 
 from calls import (CARRIER_A_IP, CARRIER_B_IP, PBX_IP, REMOTE_IP, Peer, cdrs, entity_id,
                    provision, setup_toml)
-from harness import Trunkline, free_port
+import subprocess
+
+from harness import BINARY, Trunkline, free_port
 
 ANSWERED, BUSY, NOANSWER, FAILED, CANCELLED, REJECTED = range(6)
 CALLER, CALLEE, SYSTEM = 1, 2, 3
@@ -177,6 +179,53 @@ class DigestTest(CallTestBase):
         for row in self.finish():
             self.assertEqual(row["disposition"], REJECTED)
             self.assertEqual(row["attempts"], [])
+
+
+    def test_registration_survives_restart_and_receives_did_calls(self):
+        branch_ip = "127.0.0.6"
+        branch_port = free_port(branch_ip)
+        reg = self.peer("uac_register.xml", branch_ip, branch_port, self.target,
+                        extra=["-au", "branch-pbx", "-ap", "branch-pass"])
+        self.assert_ok(reg.run(), reg)
+        # Restart: the binding comes back from the database.
+        self.assertEqual(self.tl.stop(), 0, self.tl.log_text()[-3000:])
+        listed = subprocess.run([BINARY, "registration", "list", "--data-dir", self.tl.data_dir],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=30)
+        self.assertIn(f"sip:branch@{branch_ip}:{branch_port}", listed.stdout)
+        self.tl.start()
+        self.assertIn("1 registrations restored", self.tl.log_text())
+        pbx = self.peer("uas_answer.xml", branch_ip, branch_port).start()
+        carrier = self.peer("uac_call.xml", CARRIER_A_IP, self.a_port, self.target,
+                            extra=["-s", "+14155550200", "-d", "300"])
+        self.assert_ok(carrier.run(), carrier, pbx)
+        self.assert_ok(pbx.wait(), pbx)
+        self.assertIn(f"INVITE sip:branch@{branch_ip}:{branch_port}", pbx.log())
+        (row,) = self.finish()
+        self.assertEqual(row["direction"], 1)
+        self.assertEqual(row["trunk_id"], entity_id(self.tl.data_dir, "trunks", "branch"))
+        self.assertEqual(row["disposition"], ANSWERED)
+
+
+class ChannelLimitTest(CallTestBase):
+    channels = 1
+
+    def test_second_call_refused_while_first_is_up_then_accepted(self):
+        carrier = self.peer("uas_answer.xml", CARRIER_A_IP, self.a_port, calls=2).start()
+        first = self.peer("uac_call.xml", PBX_IP, self.pbx_port, self.target,
+                          extra=["-s", "4155551234", "-d", "4000"]).start()
+        time.sleep(1.5)  # the first call is answered and holds the trunk's only channel
+        second = self.peer("uac_fail.xml", PBX_IP, free_port(PBX_IP), self.target, extra=["-s", "4155551234"])
+        self.assert_ok(second.run(), second)
+        self.assertIn("SIP/2.0 503 Channel Limit Reached", second.log())
+        self.assertIn("Retry-After:", second.log())
+        self.assert_ok(first.wait(), first, carrier)
+        third = self.peer("uac_call.xml", PBX_IP, free_port(PBX_IP), self.target,
+                          extra=["-s", "4155551234", "-d", "200"])
+        self.assert_ok(third.run(), third, carrier)
+        self.assert_ok(carrier.wait(), carrier)
+        rows = sorted(self.finish(), key=lambda r: r["start_ms"])  # written in end order
+        self.assertEqual([r["disposition"] for r in rows], [ANSWERED, REJECTED, ANSWERED])
+        self.assertEqual(rows[1]["final_code"], 503)
 
 
 if __name__ == "__main__":
