@@ -122,6 +122,16 @@ class CallsTest(CallTestBase):
         self.assertEqual(row["final_code"], 487)
         self.assertEqual(row["answer_ms"], 0)
 
+    def test_hold_and_resume_reinvites_are_relayed(self):
+        carrier = self.peer("uas_hold.xml", CARRIER_A_IP, self.a_port).start()
+        pbx = self.peer("uac_hold.xml", PBX_IP, self.pbx_port, self.target, extra=["-s", "4155551234"])
+        self.assert_ok(pbx.run(), pbx, carrier)
+        self.assert_ok(carrier.wait(), carrier)
+        self.assertEqual(carrier.log().count("a=sendonly"), 1)  # the hold offer got through
+        (row,) = self.finish()
+        self.assertEqual(row["disposition"], ANSWERED)
+        self.assertEqual(row["hangup_by"], CALLER)
+
     def test_config_change_reaches_running_server(self):
         # No route for +44 yet: 404. Add a default route with the CLI while running.
         pbx = self.peer("uac_fail.xml", PBX_IP, self.pbx_port, self.target, extra=["-s", "+442079460000"])
