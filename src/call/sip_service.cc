@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/strings.h"
 #include "call/b2bua.h"
 #include "call/capabilities.h"
 #include "call/malformed.h"
@@ -20,15 +21,7 @@ bool supportedOption(std::string_view tag) {
   return false;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return s;
-}
+using base::trim;
 
 std::string supportedValue() {
   std::string v;

@@ -2,19 +2,14 @@
 
 #include <cctype>
 
+#include "base/strings.h"
+
 #include <fmt/format.h>
 
 namespace trunkline::sip {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) !=
-        std::tolower(static_cast<unsigned char>(b[i])))
-      return false;
-  return true;
-}
+using base::iequals;
 
 }  // namespace
 
