@@ -111,6 +111,7 @@ class B2bua final : public ClientSink {
   friend struct detail::Call;
 
   // call.cc: lifecycle, lookups, CDR
+  bool onClientFailure(sip::ClientTransactionHandle txn, int code, const char* reason);
   Call* findCall(std::uint64_t id);
   Call* findDialog(std::string_view callId, std::string_view localTag, Leg& leg);
   void finish(Call& call, storage::Disposition disposition, int code, std::string reason,

@@ -294,7 +294,9 @@ bool B2bua::onResponse(sip::ClientTransactionHandle txn, const sip::SipMessage& 
   }
 }
 
-bool B2bua::onClientTimeout(sip::ClientTransactionHandle txn) {
+// A client transaction ended without a final response: Timer B/F (§17.1.1.2, act as 408)
+// or a transport error (§17.1.4, act as 503).
+bool B2bua::onClientFailure(sip::ClientTransactionHandle txn, int code, const char* reason) {
   ended_.clear();
   if (orphans_.count(txn.id)) return true;
   auto it = clients_.find(txn.id);
@@ -303,9 +305,9 @@ bool B2bua::onClientTimeout(sip::ClientTransactionHandle txn) {
   Call* call = findCall(ref.call);
   if (!call) return true;
   if (ref.kind == RefKind::Invite && call->attempt && call->attempt->txn == txn) {
-    onAttemptFailed(*call, 408, "Request Timeout", true);  // Timer B: act as 408
+    onAttemptFailed(*call, code, reason, true);
   } else if (ref.kind == RefKind::Relay) {
-    relayFailure(*call, ref, 408);
+    relayFailure(*call, ref, code);
   } else if (ref.kind == RefKind::Probe) {
     ++counters_.deadDialogs;
     hangupBoth(*call, storage::HangupBy::System, "dead dialog");
@@ -313,23 +315,12 @@ bool B2bua::onClientTimeout(sip::ClientTransactionHandle txn) {
   return true;
 }
 
+bool B2bua::onClientTimeout(sip::ClientTransactionHandle txn) {
+  return onClientFailure(txn, 408, "Request Timeout");
+}
+
 bool B2bua::onClientTransportError(sip::ClientTransactionHandle txn) {
-  ended_.clear();
-  if (orphans_.count(txn.id)) return true;
-  auto it = clients_.find(txn.id);
-  if (it == clients_.end()) return false;
-  const ClientRef ref = it->second;
-  Call* call = findCall(ref.call);
-  if (!call) return true;
-  if (ref.kind == RefKind::Invite && call->attempt && call->attempt->txn == txn) {
-    onAttemptFailed(*call, 503, "transport error", true);  // §17.1.4: act as 503
-  } else if (ref.kind == RefKind::Relay) {
-    relayFailure(*call, ref, 503);
-  } else if (ref.kind == RefKind::Probe) {
-    ++counters_.deadDialogs;
-    hangupBoth(*call, storage::HangupBy::System, "dead dialog");
-  }
-  return true;
+  return onClientFailure(txn, 503, "transport error");
 }
 
 void B2bua::onStrayResponse(const sip::SipMessage& rsp, const sip::Flow& from) {
