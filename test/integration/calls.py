@@ -12,7 +12,7 @@ from harness import BINARY, SCENARIOS, SIPP, TMP_ROOT, Trunkline, free_port
 PBX_IP, CARRIER_A_IP, CARRIER_B_IP, REMOTE_IP = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 
 
-def setup_toml(pbx_port, a_port, b_port, channels=0, extra=""):
+def setup_toml(pbx_port, a_port, b_port, channels=0, extra="", cps=0):
     return f"""
 [[accounts]]
 name = "acme"
@@ -26,6 +26,7 @@ host = "{PBX_IP}"
 port = {pbx_port}
 transport = "udp"
 channels = {channels}
+cps = {cps}
 
 [[trunks]]
 account = "acme"

@@ -18,6 +18,7 @@ CALLER, CALLEE, SYSTEM = 1, 2, 3
 
 class CallTestBase(unittest.TestCase):
     channels = 0
+    cps = 0
     config_text = None
 
     def setUp(self):
@@ -25,7 +26,8 @@ class CallTestBase(unittest.TestCase):
         self.a_port = free_port(CARRIER_A_IP)
         self.b_port = free_port(CARRIER_B_IP)
         self.tl = Trunkline(config_text=self.config_text)
-        provision(self.tl.data_dir, setup_toml(self.pbx_port, self.a_port, self.b_port, self.channels))
+        provision(self.tl.data_dir,
+                  setup_toml(self.pbx_port, self.a_port, self.b_port, self.channels, cps=self.cps))
         self.tl.start()
         self.target = f"127.0.0.1:{self.tl.port}"
         self.peers = []
@@ -236,6 +238,23 @@ class ChannelLimitTest(CallTestBase):
         rows = sorted(self.finish(), key=lambda r: r["start_ms"])  # written in end order
         self.assertEqual([r["disposition"] for r in rows], [ANSWERED, REJECTED, ANSWERED])
         self.assertEqual(rows[1]["final_code"], 503)
+
+
+class CpsLimitTest(CallTestBase):
+    cps = 1
+
+    def test_second_call_within_the_same_second_is_refused(self):
+        carrier = self.peer("uas_reject_486.xml", CARRIER_A_IP, self.a_port).start()
+        first = self.peer("uac_fail.xml", PBX_IP, self.pbx_port, self.target, extra=["-s", "4155551234"])
+        self.assert_ok(first.run(), first, carrier)
+        self.assertIn("SIP/2.0 486", first.log())
+        second = self.peer("uac_fail.xml", PBX_IP, free_port(PBX_IP), self.target, extra=["-s", "4155551234"])
+        self.assert_ok(second.run(), second)
+        self.assertIn("SIP/2.0 503 Call Rate Limit Exceeded", second.log())
+        self.assertIn("Retry-After: 1", second.log())
+        rows = sorted(self.finish(), key=lambda r: r["start_ms"])
+        self.assertEqual([(r["disposition"], r["final_code"]) for r in rows], [(BUSY, 486), (REJECTED, 503)])
+        self.assertEqual(rows[1]["attempts"], [])
 
 
 if __name__ == "__main__":
