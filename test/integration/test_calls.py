@@ -79,6 +79,17 @@ class CallsTest(CallTestBase):
         self.assertEqual([a["sip_code"] for a in row["attempts"]], [200])
         self.assertEqual(row["attempts"][0]["carrier_id"], entity_id(self.tl.data_dir, "carriers", "carrier-a"))
 
+    def test_outbound_answered_callee_hangs_up(self):
+        carrier = self.peer("uas_answer_then_bye.xml", CARRIER_A_IP, self.a_port).start()
+        pbx = self.peer("uac_callee_hangs_up.xml", PBX_IP, self.pbx_port, self.target,
+                        extra=["-s", "4155551234"])
+        self.assert_ok(pbx.run(), pbx, carrier)
+        self.assert_ok(carrier.wait(), carrier)
+        (row,) = self.finish()
+        self.assertEqual(row["disposition"], ANSWERED)
+        self.assertEqual(row["hangup_by"], CALLEE)
+        self.assertGreaterEqual(row["end_ms"] - row["answer_ms"], 500)
+
     def test_failover_503_then_second_carrier_answers(self):
         a = self.peer("uas_reject_503.xml", CARRIER_A_IP, self.a_port).start()
         b = self.peer("uas_answer.xml", CARRIER_B_IP, self.b_port).start()
