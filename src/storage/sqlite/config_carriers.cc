@@ -176,9 +176,7 @@ base::Result<void> SqliteConfigStore::removeCarrier(Id id) {
                               c->name, routes.front(),
                               routes.size() > 1 ? fmt::format(" and {} more", routes.size() - 1)
                                                 : std::string()));
-    auto del = stmts_.get("DELETE FROM carriers WHERE id = ?1");
-    if (!del) return tl::unexpected(del.error());
-    return del->bind(1, id).run();
+    return deleteRow("carriers", "carrier", id);
   });
 }
 
@@ -308,14 +306,7 @@ base::Result<void> SqliteConfigStore::updateRoute(Route r) {
 }
 
 base::Result<void> SqliteConfigStore::removeRoute(Id id) {
-  return write([&]() -> base::Result<void> {
-    auto q = stmts_.get("DELETE FROM routes WHERE id = ?1");
-    if (!q) return tl::unexpected(q.error());
-    if (auto r = q->bind(1, id).run(); !r) return r;
-    if (sqlite3_changes(db_.handle()) == 0)
-      return fail(Errc::NotFound, fmt::format("route {} not found", id));
-    return {};
-  });
+  return write([&] { return deleteRow("routes", "route", id); });
 }
 
 base::Result<Route> SqliteConfigStore::findRoute(std::string_view prefix) {

@@ -152,14 +152,7 @@ base::Result<void> SqliteConfigStore::updateNumber(Number n) {
 }
 
 base::Result<void> SqliteConfigStore::removeNumber(Id id) {
-  return write([&]() -> base::Result<void> {
-    auto q = stmts_.get("DELETE FROM numbers WHERE id = ?1");
-    if (!q) return tl::unexpected(q.error());
-    if (auto r = q->bind(1, id).run(); !r) return r;
-    if (sqlite3_changes(db_.handle()) == 0)
-      return fail(Errc::NotFound, fmt::format("number {} not found", id));
-    return {};
-  });
+  return write([&] { return deleteRow("numbers", "number", id); });
 }
 
 base::Result<Number> SqliteConfigStore::findNumber(std::string_view e164) {

@@ -88,6 +88,16 @@ base::Result<void> SqliteConfigStore::updateAccount(Account a) {
   });
 }
 
+base::Result<void> SqliteConfigStore::deleteRow(std::string_view table, std::string_view entity,
+                                                Id id) {
+  auto q = stmts_.get(fmt::format("DELETE FROM {} WHERE id = ?1", table));
+  if (!q) return tl::unexpected(q.error());
+  if (auto r = q->bind(1, id).run(); !r) return r;
+  if (sqlite3_changes(db_.handle()) == 0)
+    return fail(Errc::NotFound, fmt::format("{} {} not found", entity, id));
+  return {};
+}
+
 base::Result<void> SqliteConfigStore::removeAccount(Id id) {
   return write([&]() -> base::Result<void> {
     auto a = getAccount(id);
@@ -104,9 +114,7 @@ base::Result<void> SqliteConfigStore::removeAccount(Id id) {
                   fmt::format("account '{}' still has {} trunk(s) and {} number(s); remove them "
                               "first",
                               a->name, trunks, numbers));
-    auto del = stmts_.get("DELETE FROM accounts WHERE id = ?1");
-    if (!del) return tl::unexpected(del.error());
-    return del->bind(1, id).run();
+    return deleteRow("accounts", "account", id);
   });
 }
 

@@ -57,6 +57,9 @@ class SqliteConfigStore final : public ConfigStore {
   // Runs `f` inside a WriteTransaction; commits when it succeeds.
   template <class F>
   auto write(F&& f) -> decltype(f());
+  // DELETE FROM `table` WHERE id = `id`; NotFound ("<entity> <id> not found") if no row.
+  // `table` is one of ours, never user input.
+  base::Result<void> deleteRow(std::string_view table, std::string_view entity, Id id);
 
   base::Result<std::vector<Account>> selectAccounts(std::string_view where, std::int64_t arg);
   base::Result<std::vector<Trunk>> selectTrunks(std::string_view sql,

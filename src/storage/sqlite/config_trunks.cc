@@ -205,9 +205,7 @@ base::Result<void> SqliteConfigStore::removeTrunk(Id id) {
                               users.size() > 1 ? fmt::format(" and {} more", users.size() - 1)
                                                : std::string(),
                               users.size() > 1 ? "them" : "it"));
-    auto del = stmts_.get("DELETE FROM trunks WHERE id = ?1");
-    if (!del) return tl::unexpected(del.error());
-    return del->bind(1, id).run();
+    return deleteRow("trunks", "trunk", id);
   });
 }
 
