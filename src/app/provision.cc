@@ -204,13 +204,9 @@ void addTrunkCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
   addDataDir(cmd, list->dataDir);
   cmd->callback([runner, list] {
     runner->run(list->dataDir, [&](Session& s) -> base::Result<void> {
-      std::optional<storage::Id> only;
-      if (!list->account.empty()) {
-        auto a = s.store->findAccount(list->account);
-        if (!a) return tl::unexpected(a.error());
-        only = a->id;
-      }
-      auto trunks = s.store->listTrunks(only);
+      auto only = accountFilter(s, list->account);
+      if (!only) return tl::unexpected(only.error());
+      auto trunks = s.store->listTrunks(*only);
       if (!trunks) return tl::unexpected(trunks.error());
       auto accounts = s.store->listAccounts();
       if (!accounts) return tl::unexpected(accounts.error());

@@ -91,6 +91,9 @@ struct Runner {
 
 /// Adds --data-dir to a leaf command.
 void addDataDir(CLI::App* cmd, std::string& dataDir);
+/// The `--account NAME` filter of list commands: nullopt (all) when `name` is empty,
+/// else that account's id (NotFound error if there is none).
+base::Result<std::optional<storage::Id>> accountFilter(Session& s, const std::string& name);
 
 /// Registration of the command groups (provision.cc and provision_routing.cc).
 void addAccountCommands(CLI::App& app, const std::shared_ptr<Runner>& runner);

@@ -126,13 +126,9 @@ void addNumberCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
   addDataDir(cmd, list->dataDir);
   cmd->callback([runner, list] {
     runner->run(list->dataDir, [&](Session& s) -> base::Result<void> {
-      std::optional<storage::Id> only;
-      if (!list->account.empty()) {
-        auto a = s.store->findAccount(list->account);
-        if (!a) return err(a);
-        only = a->id;
-      }
-      auto numbers = s.store->listNumbers(only);
+      auto only = accountFilter(s, list->account);
+      if (!only) return err(only);
+      auto numbers = s.store->listNumbers(*only);
       if (!numbers) return err(numbers);
       auto accounts = s.store->listAccounts();
       auto trunks = s.store->listTrunks({});

@@ -273,4 +273,11 @@ void addDataDir(CLI::App* cmd, std::string& dataDir) {
       ->capture_default_str();
 }
 
+base::Result<std::optional<storage::Id>> accountFilter(Session& s, const std::string& name) {
+  if (name.empty()) return std::optional<storage::Id>{};
+  auto a = s.store->findAccount(name);
+  if (!a) return tl::unexpected(a.error());
+  return std::optional<storage::Id>{a->id};
+}
+
 }  // namespace trunkline::app::provision
