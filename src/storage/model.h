@@ -157,6 +157,22 @@ struct Registration {
   bool operator==(const Registration&) const = default;
 };
 
+/// One node's view of one carrier gateway's health (runtime state written by the node,
+/// read by the CLI and later the API). Times are wall-clock ms since the epoch.
+struct GatewayStatus {
+  Id gatewayId = 0;
+  bool up = true;
+  std::uint32_t consecutiveFailures = 0;
+  std::uint32_t consecutiveSuccesses = 0;
+  std::uint64_t changes = 0;      // Up/Down transitions since the node started
+  std::int64_t lastChangeMs = 0;  // 0 = no change since the node started
+  int lastProbeCode = -1;         // -1 = not probed yet; 0 = no answer / transport error
+  std::int64_t lastProbeMs = 0;
+  std::int64_t updatedMs = 0;  // when the node last wrote this row
+
+  bool operator==(const GatewayStatus&) const = default;
+};
+
 enum class Direction : std::uint8_t { Outbound, Inbound };
 
 enum class Disposition : std::uint8_t {

@@ -104,6 +104,21 @@ class RegistrationStore {
   virtual base::Result<std::size_t> expire(std::int64_t nowMs) = 0;
 };
 
+/// Carrier gateway health as seen by each node (runtime state, no config_version bump).
+/// A node replaces all of its rows at once; readers (CLI, API) list them.
+class GatewayStatusStore {
+ public:
+  virtual ~GatewayStatusStore() = default;
+  /// Replaces every row of `nodeId` with `rows` in one transaction.
+  virtual base::Result<void> replaceAll(std::string_view nodeId,
+                                        std::span<const GatewayStatus> rows) = 0;
+  struct Row {
+    std::string nodeId;
+    GatewayStatus status;
+  };
+  virtual base::Result<std::vector<Row>> list() = 0;
+};
+
 /// Filter and cursor of a CDR query. Results are in id order (the order of writing).
 struct CdrQuery {
   std::int64_t fromMs = 0;        // startMs >= fromMs

@@ -1,6 +1,7 @@
 #include "storage/sqlite/database.h"
 
 #include "storage/sqlite/schema.h"
+#include "storage/sqlite/api_key_store.h"
 
 #include <sqlite3.h>
 
@@ -16,6 +17,8 @@ using base::Errc;
 const std::vector<Migration> kMigrations = {
     {1, "node identity", "CREATE TABLE node_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);"},
     {2, "configuration, registrations and CDRs", schemaV2()},
+    {3, "carrier gateway health", schemaV3()},
+    {4, "API keys", schemaV4()},
 };
 
 std::string randomNodeId() {

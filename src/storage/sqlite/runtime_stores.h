@@ -20,6 +20,19 @@ class SqliteRegistrationStore final : public RegistrationStore {
   StatementCache stmts_;
 };
 
+/// Gateway health rows (`gateway_status`, migration 3).
+class SqliteGatewayStatusStore final : public GatewayStatusStore {
+ public:
+  explicit SqliteGatewayStatusStore(Database& db) : db_(db), stmts_(db) {}
+  base::Result<void> replaceAll(std::string_view nodeId,
+                                std::span<const GatewayStatus> rows) override;
+  base::Result<std::vector<Row>> list() override;
+
+ private:
+  Database& db_;
+  StatementCache stmts_;
+};
+
 /// CDRs: `cdrs` plus `cdr_attempts`. Queries use the (account|trunk, start) indexes for
 /// filtered ranges and the id for the cursor.
 class SqliteCdrStore final : public CdrStore {

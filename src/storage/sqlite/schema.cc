@@ -205,3 +205,24 @@ std::string_view schemaV2() {
 }
 
 }  // namespace trunkline::storage::sqlite
+
+namespace trunkline::storage::sqlite {
+
+std::string_view schemaV3() {
+  return R"sql(
+CREATE TABLE gateway_status (
+  node_id TEXT NOT NULL,
+  gateway_id INTEGER NOT NULL,
+  up INTEGER NOT NULL,
+  consecutive_failures INTEGER NOT NULL,
+  consecutive_successes INTEGER NOT NULL,
+  changes INTEGER NOT NULL,
+  last_change_ms INTEGER NOT NULL,
+  last_probe_code INTEGER NOT NULL,
+  last_probe_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL,
+  PRIMARY KEY (node_id, gateway_id));
+)sql";
+}
+
+}  // namespace trunkline::storage::sqlite

@@ -9,5 +9,8 @@ namespace trunkline::storage::sqlite {
 /// the config_version counter bumped by triggers on every configuration write,
 /// registrations and CDRs.
 std::string_view schemaV2();
+/// Migration 3: `gateway_status`, each node's view of carrier gateway health (runtime state:
+/// no config_version trigger, no foreign key, so a removed gateway's row just goes stale).
+std::string_view schemaV3();
 
 }  // namespace trunkline::storage::sqlite

@@ -325,7 +325,7 @@ TEST(Migrations, UpgradesAVersion1File) {
   }
   auto db = testing::openDb(file);
   ASSERT_TRUE(db);
-  EXPECT_EQ(db->schemaVersion(), 2);
+  EXPECT_EQ(db->schemaVersion(), sqlite::migrations().back().version);
   EXPECT_EQ(db->nodeId(), "feedfacecafebeef");
   sqlite::SqliteConfigStore store(*db);
   EXPECT_TRUE(store.addAccount({0, "acme", "US", true}));

@@ -205,5 +205,35 @@ TEST_F(RuntimeStoresTest, CdrBatchIsAllOrNothing) {
   EXPECT_EQ(*cdrs.insertBatch(batch), 2u);
 }
 
+TEST_F(RuntimeStoresTest, GatewayStatusReplacesOnlyTheNodesOwnRows) {
+  sqlite::SqliteGatewayStatusStore store(*db_);
+  GatewayStatus a;
+  a.gatewayId = 7;
+  a.up = false;
+  a.consecutiveFailures = 3;
+  a.changes = 1;
+  a.lastChangeMs = 1000;
+  a.lastProbeCode = 0;
+  a.lastProbeMs = 1500;
+  a.updatedMs = 2000;
+  GatewayStatus b = a;
+  b.gatewayId = 8;
+  b.up = true;
+  b.lastProbeCode = 200;
+  ASSERT_TRUE(store.replaceAll("node-a", std::vector<GatewayStatus>{a, b}));
+  ASSERT_TRUE(store.replaceAll("node-b", std::vector<GatewayStatus>{b}));
+  // node-a's next write drops gateway 8 (removed from its configuration).
+  a.consecutiveFailures = 4;
+  ASSERT_TRUE(store.replaceAll("node-a", std::vector<GatewayStatus>{a}));
+
+  auto rows = store.list();
+  ASSERT_TRUE(rows) << rows.error().message;
+  ASSERT_EQ(rows->size(), 2u);
+  EXPECT_EQ((*rows)[0].nodeId, "node-a");
+  EXPECT_EQ((*rows)[0].status, a);
+  EXPECT_EQ((*rows)[1].nodeId, "node-b");
+  EXPECT_EQ((*rows)[1].status, b);
+}
+
 }  // namespace
 }  // namespace trunkline::storage
