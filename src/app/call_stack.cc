@@ -1,9 +1,11 @@
 #include "app/call_stack.h"
 
 #include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 #include <fmt/format.h>
 
@@ -28,6 +30,23 @@
 
 namespace trunkline::app {
 namespace {
+
+std::int64_t toMs(base::MonoTime t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+
+std::int64_t wallMs(const base::Clock& clock) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(clock.wallNow().time_since_epoch())
+      .count();
+}
+
+std::vector<storage::Id> gatewaysOf(const storage::ConfigSnapshot& snap) {
+  std::vector<storage::Id> ids;
+  for (const auto& c : snap.data().carriers)
+    for (const auto& g : c.gateways) ids.push_back(g.id);
+  std::sort(ids.begin(), ids.end());
+  return ids;
+}
 
 // Digest users of registration trunks, looked up in the current snapshot.
 class SnapshotDirectory final : public registrar::TrunkDirectory {
@@ -116,6 +135,22 @@ struct CallStack::Impl {
   std::unique_ptr<call::B2bua> b2bua;
   std::unique_ptr<call::Prober> prober;
 
+  // Carrier health published for the CLI (and later the API): the prober's results land
+  // in `probes` (shard thread); the refresher thread writes gateway_status rows through
+  // its own connection when something changed, and at least every kHealthHeartbeat so a
+  // reader can tell a live node's rows from a stopped one's.
+  struct LastProbe {
+    int code = -1;
+    std::int64_t atMs = 0;
+  };
+  std::unique_ptr<storage::sqlite::SqliteGatewayStatusStore> gatewayStatus;
+  std::mutex probesMu;
+  std::unordered_map<storage::Id, LastProbe> probes;  // guarded by probesMu
+  std::atomic<bool> healthDirty{true};
+  base::MonoTime healthWrittenAt{};     // refresher thread only
+  std::vector<storage::Id> gatewayIds;  // refresher thread only: gateways of the snapshot
+  static constexpr base::Duration kHealthHeartbeat = std::chrono::seconds(10);
+
   std::thread refresher;
   std::mutex mu;
   std::condition_variable cv;
@@ -130,7 +165,56 @@ struct CallStack::Impl {
   }
   void applySnapshot();
   void refreshLoop();
+  void recordProbe(const call::ProbeResult& r);
+  void publishHealth(bool force);
 };
+
+void CallStack::Impl::recordProbe(const call::ProbeResult& r) {
+  if (health->recordProbe(r.gatewayId, r.ok))
+    TL_LOG_WARN("gateway {} is now {} (probe answered {})", r.gatewayId,
+                health->isUp(r.gatewayId) ? "up" : "down", r.code);
+  std::lock_guard lock(probesMu);
+  probes[r.gatewayId] = LastProbe{r.code, wallMs(clock)};
+  healthDirty = true;
+}
+
+void CallStack::Impl::publishHealth(bool force) {
+  const auto now = clock.now();
+  if (!force && !healthDirty && now - healthWrittenAt < kHealthHeartbeat) return;
+  healthDirty = false;
+  healthWrittenAt = now;
+  const std::int64_t nowMs = wallMs(clock);
+  const std::int64_t monoNowMs = toMs(now);
+  std::vector<storage::GatewayStatus> rows;
+  {
+    std::lock_guard lock(probesMu);
+    for (auto id : gatewayIds) {
+      auto h = health->health(id);
+      if (!h) {  // the shard has not applied this snapshot yet: next round
+        healthDirty = true;
+        continue;
+      }
+      storage::GatewayStatus g;
+      g.gatewayId = id;
+      g.up = h->up;
+      g.consecutiveFailures = h->consecutiveFailures;
+      g.consecutiveSuccesses = h->consecutiveSuccesses;
+      g.changes = h->changes;
+      // The tracker keeps monotonic time; the row wants wall time for people to read.
+      if (h->changes > 0) g.lastChangeMs = nowMs - (monoNowMs - toMs(h->lastChange));
+      if (auto it = probes.find(id); it != probes.end()) {
+        g.lastProbeCode = it->second.code;
+        g.lastProbeMs = it->second.atMs;
+      }
+      g.updatedMs = nowMs;
+      rows.push_back(g);
+    }
+  }
+  if (auto r = gatewayStatus->replaceAll(cfgDb->nodeId(), rows); !r) {
+    healthDirty = true;  // try again next round
+    TL_LOG_WARN("carrier health not published: {}", r.error().message);
+  }
+}
 
 void CallStack::Impl::applySnapshot() {
   auto snap = snapshots->current();
@@ -175,6 +259,13 @@ void CallStack::Impl::refreshLoop() {
     } else if (*changed) {
       loop.post([this] { applySnapshot(); });
     }
+    bool gatewaysChanged = false;
+    if (auto snap = snapshots->current()) {
+      auto ids = gatewaysOf(*snap);
+      gatewaysChanged = ids != gatewayIds;
+      gatewayIds = std::move(ids);
+    }
+    publishHealth(gatewaysChanged);
     lock.lock();
   }
 }
@@ -190,6 +281,7 @@ base::Result<std::unique_ptr<CallStack>> CallStack::create(const ops::NodeConfig
     *db = std::move(*opened);
   }
   d->configStore = std::make_unique<storage::sqlite::SqliteConfigStore>(*d->cfgDb);
+  d->gatewayStatus = std::make_unique<storage::sqlite::SqliteGatewayStatusStore>(*d->cfgDb);
   d->snapshots = std::make_unique<storage::SnapshotSource>(*d->configStore);
   if (auto r = d->snapshots->refreshIfChanged(); !r)
     return base::fail(base::Errc::Io, "loading configuration: " + r.error().message);
@@ -251,11 +343,7 @@ void CallStack::attach(call::SipService& service, sip::TransactionLayer& transac
   service.setRegistrar(d.registrarHook.get());
   d.prober = std::make_unique<call::Prober>(
       d.loop.timers(), transactions, d.localAddress(), d.random,
-      [&d](const call::ProbeResult& r) {
-        if (d.health->recordProbe(r.gatewayId, r.ok))
-          TL_LOG_WARN("gateway {} is now {} (probe answered {})", r.gatewayId,
-                      d.health->isUp(r.gatewayId) ? "up" : "down", r.code);
-      },
+      [&d](const call::ProbeResult& r) { d.recordProbe(r); },
       d.cfg.sip.serverHeader.empty() ? "Trunkline" : d.cfg.sip.serverHeader);
   service.addClientSink(d.prober.get());
   d.applySnapshot();
@@ -278,6 +366,7 @@ void CallStack::stop() {
   d.cv.notify_all();
   if (d.refresher.joinable()) d.refresher.join();
   if (d.prober) d.prober->stop();
+  d.publishHealth(true);  // the last state this node saw (its updated_ms then ages)
   d.cdrWriter->stop();
   d.regWriter->stop();
   auto stats = d.cdrWriter->stats();

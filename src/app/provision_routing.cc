@@ -2,6 +2,8 @@
 // `provision apply`.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <chrono>
 #include <iostream>
 
 #include "app/provision_internal.h"
@@ -176,7 +178,7 @@ void addNumberCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
 }
 
 void addCarrierCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
-  auto* group = app.add_subcommand("carrier", "Upstream carriers: add, list, remove");
+  auto* group = app.add_subcommand("carrier", "Upstream carriers: add, list, remove, status");
   group->require_subcommand(1);
 
   auto add = std::make_shared<CarrierOpts>();
@@ -270,6 +272,63 @@ void addCarrierCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
       if (!c) return err(c);
       if (auto r = s.store->removeCarrier(c->id); !r) return r;
       s.out << fmt::format("carrier '{}' removed\n", rm->name);
+      return {};
+    });
+  });
+
+  auto st = std::make_shared<CarrierOpts>();
+  cmd = group->add_subcommand("status",
+                              "Gateway health as the running node(s) see it (OPTIONS probing)");
+  cmd->add_flag("--json", st->json, "JSON instead of a table");
+  addDataDir(cmd, st->dataDir);
+  cmd->callback([runner, st] {
+    runner->run(st->dataDir, [&](Session& s) -> base::Result<void> {
+      auto carriers = s.store->listCarriers();
+      if (!carriers) return err(carriers);
+      storage::sqlite::SqliteGatewayStatusStore store(*s.db);
+      auto status = store.list();
+      if (!status) return err(status);
+      const std::int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
+      auto ago = [now](std::int64_t ms) {
+        return ms <= 0 ? std::string("-")
+                       : fmt::format("{}s ago", std::max<std::int64_t>(0, now - ms) / 1000);
+      };
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& c : *carriers) {
+        for (const auto& g : c.gateways) {
+          const std::string gw = fmt::format(
+              "{}:{}:{}", storage::transportName(g.transport),
+              g.host.find(':') != std::string::npos ? "[" + g.host + "]" : g.host, g.port);
+          bool any = false;
+          for (const auto& row : *status) {
+            if (row.status.gatewayId != g.id) continue;
+            any = true;
+            const auto& h = row.status;
+            std::string state = !c.enabled              ? "disabled"
+                                : c.probeIntervalS == 0 ? "up (not probed)"
+                                : h.up                  ? "up"
+                                                        : "down";
+            // A node writes at least every 10 s while it runs: older rows are its last word.
+            if (now - h.updatedMs > 30'000) state += " (stale: node stopped?)";
+            std::string probe = h.lastProbeCode < 0 ? "-"
+                                : h.lastProbeCode == 0
+                                    ? "no answer " + ago(h.lastProbeMs)
+                                    : fmt::format("{} {}", h.lastProbeCode, ago(h.lastProbeMs));
+            rows.push_back({c.name, gw, state, h.changes ? ago(h.lastChangeMs) : "since start",
+                            std::to_string(h.consecutiveFailures),
+                            std::to_string(h.consecutiveSuccesses), probe, row.nodeId});
+          }
+          if (!any)
+            rows.push_back({c.name, gw, c.enabled ? "unknown (no running node)" : "disabled", "-",
+                            "-", "-", "-", "-"});
+        }
+      }
+      emit(
+          s, st->json,
+          {"CARRIER", "GATEWAY", "STATE", "CHANGED", "FAILURES", "SUCCESSES", "LAST-PROBE", "NODE"},
+          rows);
       return {};
     });
   });

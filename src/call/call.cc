@@ -164,6 +164,7 @@ void B2bua::onInvite(sip::ServerTransactionHandle txn, const sip::SipMessage& in
 
   if (auto* reject = std::get_if<Reject>(&admission)) {
     ++counters_.rejected;
+    call.recordCdr = reject->recordCdr;
     respondCaller(call, reject->code, reject->reason, reject->extraHeaders);
     std::string reason =
         reject->reason.empty() ? std::string(sip::defaultReason(reject->code)) : reject->reason;
@@ -400,7 +401,7 @@ void B2bua::finish(Call& call, storage::Disposition disposition, int code, std::
     default: ++counters_.failed; break;
   }
   ++counters_.ended;
-  cdrs_.submit(std::move(call.cdr));
+  if (call.recordCdr) cdrs_.submit(std::move(call.cdr));
   if (call.admitted) policy_.release(call.context);
 
   dialogs_.erase(dialogKey(call.caller.callId, call.caller.localTag));

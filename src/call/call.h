@@ -61,6 +61,7 @@ struct Call {
   std::uint64_t id = 0;
   CallState state = CallState::Routing;
   bool admitted = false;
+  bool recordCdr = true;  // false: a digest challenge (see Reject::recordCdr)
   bool cancelled = false;
   CallContext context;
   std::vector<Target> targets;

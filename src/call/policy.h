@@ -73,6 +73,10 @@ struct Reject {
   int code = 403;
   std::string reason;        // empty: the default phrase
   std::string extraHeaders;  // preformatted lines ("Proxy-Authenticate: ...\r\n")
+  /// False for a digest challenge: it is a step of authentication, not a call attempt of
+  /// any account (an unauthenticated request names none), so it writes no CDR; challenges
+  /// are counted (TrunkPolicy counters) and left to the fraud/scanner defences.
+  bool recordCdr = true;
 };
 
 struct Accept {

@@ -82,7 +82,8 @@ Admission TrunkPolicy::outbound(const InviteInfo& info, const storage::ConfigSna
       ++counters_.challenged;
       return Reject{
           407, "Proxy Authentication Required",
-          d_.digest.challengeHeaders(sip::Method::Invite, result.status == sip::AuthStatus::Stale)};
+          d_.digest.challengeHeaders(sip::Method::Invite, result.status == sip::AuthStatus::Stale),
+          /*recordCdr=*/false};
     }
     trunk = snap.trunkByCredentials(result.username, realm).trunk;
     if (!trunk) return reject(403, "Forbidden");

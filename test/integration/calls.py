@@ -12,7 +12,7 @@ from harness import BINARY, SCENARIOS, SIPP, TMP_ROOT, Trunkline, free_port
 PBX_IP, CARRIER_A_IP, CARRIER_B_IP, REMOTE_IP = "127.0.0.2", "127.0.0.3", "127.0.0.4", "127.0.0.5"
 
 
-def setup_toml(pbx_port, a_port, b_port, channels=0, extra="", cps=0):
+def setup_toml(pbx_port, a_port, b_port, channels=0, extra="", cps=0, route_ring_timeout=60):
     return f"""
 [[accounts]]
 name = "acme"
@@ -53,6 +53,7 @@ probe_interval = 0
 [[routes]]
 prefix = "1"
 carriers = [{{ name = "carrier-a", priority = 1 }}, {{ name = "carrier-b", priority = 2 }}]
+ring_timeout = {route_ring_timeout}
 
 [[numbers]]
 e164 = "+14155550100"

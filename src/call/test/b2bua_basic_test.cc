@@ -29,12 +29,11 @@ class B2buaTest : public B2buaFixture {
 };
 
 TEST_F(B2buaTest, PolicyRejectGetsItsResponseAndARejectedCdr) {
-  policy.next = Reject{407, "Proxy Authentication Required",
-                       "Proxy-Authenticate: Digest realm=\"trunkline\", nonce=\"n1\"\r\n"};
+  policy.next = Reject{403, "Trunk disabled", {}};
   pbx.sendInvite();                // PBX -> us: INVITE
   pbx.expectStatus(100);           // us -> PBX: 100
-  auto r = pbx.expectStatus(407);  // us -> PBX: 407 + challenge
-  ASSERT_TRUE(r.header(sip::HeaderId::ProxyAuthenticate));
+  auto r = pbx.expectStatus(403);  // us -> PBX: 403
+  EXPECT_EQ(r.reasonPhrase(), "Trunk disabled");
   EXPECT_TRUE(r.to().tag());
   EXPECT_TRUE(carrierA.idle());
   EXPECT_TRUE(policy.released.empty());  // never admitted: nothing to release
@@ -44,9 +43,22 @@ TEST_F(B2buaTest, PolicyRejectGetsItsResponseAndARejectedCdr) {
   e.fromE164 = e.toE164 = "";
   e.endMs = kT0;
   e.disposition = Disposition::Rejected;
-  e.finalCode = 407;
-  e.finalReason = "Proxy Authentication Required";
+  e.finalCode = 403;
+  e.finalReason = "Trunk disabled";
   expectCdr(onlyCdr(), e);
+  EXPECT_EQ(b2bua.liveCalls(), 0u);
+}
+
+TEST_F(B2buaTest, DigestChallengeIsAnsweredButWritesNoCdr) {
+  policy.next = Reject{407, "Proxy Authentication Required",
+                       "Proxy-Authenticate: Digest realm=\"trunkline\", nonce=\"n1\"\r\n",
+                       /*recordCdr=*/false};
+  pbx.sendInvite();                // PBX -> us: INVITE
+  pbx.expectStatus(100);           // us -> PBX: 100
+  auto r = pbx.expectStatus(407);  // us -> PBX: 407 + challenge
+  ASSERT_TRUE(r.header(sip::HeaderId::ProxyAuthenticate));
+  EXPECT_TRUE(carrierA.idle());
+  EXPECT_TRUE(cdrs.cdrs.empty());
   EXPECT_EQ(b2bua.liveCalls(), 0u);
 }
 

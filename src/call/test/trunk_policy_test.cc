@@ -193,6 +193,8 @@ TEST_F(TrunkPolicyTest, WrongPasswordAndUnknownUserLookTheSame) {
   ASSERT_TRUE(std::holds_alternative<Reject>(unknown));
   EXPECT_EQ(std::get<Reject>(wrong).code, 407);
   EXPECT_EQ(std::get<Reject>(unknown).code, 407);
+  EXPECT_FALSE(std::get<Reject>(wrong).recordCdr);  // challenges are not call attempts
+  EXPECT_FALSE(std::get<Reject>(unknown).recordCdr);
   EXPECT_EQ(std::get<Reject>(wrong).reason, std::get<Reject>(unknown).reason);
   EXPECT_EQ(std::get<Reject>(wrong).extraHeaders.size(),
             std::get<Reject>(unknown).extraHeaders.size());
