@@ -38,6 +38,7 @@ void MediaEngine::stop() {
 }
 
 std::size_t MediaEngine::pollOnce(std::chrono::milliseconds wait) {
+  if (started_) return 0;  // the worker threads own the rounds
   std::size_t n = 0;
   bool first = true;
   for (auto& w : workers_) {
