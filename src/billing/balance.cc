@@ -44,6 +44,7 @@ std::string_view refusalName(Refusal r) {
     case Refusal::UnknownAccount: return "unknown account";
     case Refusal::InsufficientFunds: return "insufficient funds";
     case Refusal::InvalidRate: return "invalid rate";
+    case Refusal::UnknownReservation: return "unknown reservation";
   }
   return "unknown";
 }
@@ -210,7 +211,7 @@ Grant BalanceLedger::extend(const ReservationId& id, std::uint32_t moreS) {
   std::lock_guard lock(shard.mutex);
   auto it = shard.accounts.find(id.accountId);
   if (it == shard.accounts.end() || !it->second.held.contains(id.seq)) {
-    g.refusal = Refusal::UnknownAccount;
+    g.refusal = Refusal::UnknownReservation;
     return g;
   }
   Account& a = it->second;
@@ -306,7 +307,7 @@ void Reservation::releaseNow() {
 Grant Reservation::extend(std::uint32_t moreS) {
   if (ledger_ == nullptr) {
     Grant g;
-    g.refusal = Refusal::UnknownAccount;
+    g.refusal = Refusal::UnknownReservation;
     return g;
   }
   Grant g = ledger_->extend(grant_.id, moreS);

@@ -43,10 +43,11 @@ inline constexpr std::int64_t kMaxLedgerAmountMinor = 1'000'000'000'000'000;
 
 /// Why a call may not start (or its reservation was refused).
 enum class Refusal : std::uint8_t {
-  None,               // allowed
-  UnknownAccount,     // the ledger has no such account: fail closed
-  InsufficientFunds,  // available < connection fee + first billed block
-  InvalidRate,        // the rate is outside RateDeck's bounds
+  None,                // allowed
+  UnknownAccount,      // the ledger has no such account: fail closed
+  InsufficientFunds,   // available < connection fee + first billed block
+  InvalidRate,         // the rate is outside RateDeck's bounds
+  UnknownReservation,  // extend(): no such live reservation (settled, or never granted)
 };
 std::string_view refusalName(Refusal r);
 
@@ -142,7 +143,7 @@ class BalanceLedger {
   /// available. The grant is rounded up to the end of a billed block (paid anyway).
   Grant reserve(storage::Id accountId, const Rate& rate, std::uint32_t wantS);
   /// While the call goes on: grows the reservation by up to `moreS` seconds, with what is
-  /// available now. Never shrinks it. Unknown id → refusal UnknownAccount.
+  /// available now. Never shrinks it. Unknown id → refusal UnknownReservation.
   Grant extend(const ReservationId& id, std::uint32_t moreS);
   /// At the end: drops the reservation and charges `chargedMinor` (the rated price,
   /// CallRating::price.amountMinor; 0 to release without charge). A charge above the

@@ -87,7 +87,9 @@ struct CallToRate {
 
 /// Inputs from a finished CDR: its account, destination (toE164), start time (the INVITE,
 /// startMs) and billableS; the carrier is that of the answered attempt (2xx), else of the
-/// last attempt that went to a carrier. The view points into `cdr`.
+/// last attempt that went to a carrier. The view points into `cdr`. Meant for outbound
+/// CDRs: an inbound CDR's destination is our DID, which the account's outbound price deck
+/// would price as if it were dialled (inbound/DID pricing is not modelled yet).
 CallToRate callFromCdr(const storage::Cdr& cdr);
 
 /// One side: finds the entry in `deck` (null = NoDeck) and charges it.

@@ -224,8 +224,9 @@ TEST_F(LedgerTest, ExtendSmallSteps) {
   g = ledger.extend(g.id, 0);  // everything that is left
   EXPECT_EQ(g.grantedS, 6000u);
   EXPECT_TRUE(g.exhausted);
-  EXPECT_FALSE(ledger.extend(ReservationId{1, 999'999}, 60).ok());
-  EXPECT_FALSE(ledger.extend(ReservationId{2, g.id.seq}, 60).ok());
+  EXPECT_EQ(ledger.extend(ReservationId{1, 999'999}, 60).refusal, Refusal::UnknownReservation);
+  EXPECT_EQ(ledger.extend(ReservationId{2, g.id.seq}, 60).refusal, Refusal::UnknownReservation);
+  EXPECT_EQ(refusalName(Refusal::UnknownReservation), "unknown reservation");
 }
 
 TEST_F(LedgerTest, OverrunIsChargedInFullAndCounted) {

@@ -112,6 +112,19 @@ TEST(RateDeck, HostileDestinationsAreMissesNotCrashes) {
             nullptr);  // embedded NUL
 }
 
+TEST(RateDeck, RandomBytesNeverCrashAndOnlyDigitsMatch) {
+  auto deck = mustBuild({entry(1, "", 1), entry(2, "12", 2), entry(3, "123", 3, kT)});
+  std::mt19937_64 rng(99);
+  for (int i = 0; i < 100'000; ++i) {
+    std::string s(rng() % 40, '\0');
+    for (char& c : s)
+      c = rng() % 2 ? static_cast<char>('0' + rng() % 10) : static_cast<char>(rng());
+    if (!s.empty() && rng() % 4 == 0) s[0] = '+';
+    const Rate* r = deck->find(s, static_cast<std::int64_t>(rng() % (2 * kT)));
+    ASSERT_EQ(r != nullptr, RateDeck::validDestination(s)) << i;
+  }
+}
+
 TEST(RateDeck, DeepestPrefixAndLongNumbers) {
   auto deck = mustBuild({entry(1, std::string(kMaxPrefixDigits, '9'), 5), entry(2, "9", 1)});
   EXPECT_EQ(idOf(deck->find(std::string(32, '9'), 0)), 1);
