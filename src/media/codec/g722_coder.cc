@@ -1,14 +1,18 @@
 // G.722 at 64 kbit/s (mode 1) through spandsp's implementation of ITU-T G.722.
 // One payload byte carries one 16 kHz sample pair (both sub-bands of one QMF step), so a
 // payload of N bytes is 2N samples = N RTP timestamp units at the (8000) G.722 RTP clock.
-#include <stdint.h>  // spandsp headers use the C names unqualified
 #include <algorithm>
 #include <climits>
 #include <cstdint>
 
+// spandsp's headers use the C names (uint8_t) unqualified, and g722.h needs the
+// declaration macros of telephony.h first: keep these three in this order.
+#include <stdint.h>
+
 extern "C" {
-#include <spandsp/g722.h>
 #include <spandsp/telephony.h>
+// (after telephony.h)
+#include <spandsp/g722.h>
 }
 
 #include "media/codec/coders_internal.h"
