@@ -4,6 +4,8 @@
 //   trunkline check-config [--config FILE] [...same overrides]
 //   trunkline account|trunk|number|carrier|route|registration ... | provision apply FILE
 //   trunkline --version | --help
+#include <malloc.h>
+
 #include <cstdio>
 
 #include <fmt/format.h>
@@ -30,6 +32,13 @@ void addNodeOptions(CLI::App& app, trunkline::app::CommandLine& cl) {
 
 int main(int argc, char** argv) {
   using namespace trunkline;
+  // Signalling allocates and frees per message and per call. glibc gives the top of the
+  // heap back to the kernel whenever 128 KiB are free there, and the next burst faults
+  // the pages in again, zeroed (perf in bench/calls: clear_page under malloc, ~4% of the
+  // CPU per call; 0.1% with these settings). Keep up to 64 MiB of freed heap, and grow
+  // it in 8 MiB steps.
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  mallopt(M_TOP_PAD, 8 << 20);
   CLI::App app{fmt::format("Trunkline {} — SIP trunking platform", app::kVersion), "trunkline"};
   app.set_version_flag("-V,--version", fmt::format("trunkline {}", app::kVersion));
   app.require_subcommand(0, 1);
