@@ -196,8 +196,7 @@ class TrunklineServer(Server):
     name = "trunkline"
 
     def __init__(self, binary, workdir, carrier_port):
-        self.dir = os.path.join(workdir, "trunkline")
-        os.makedirs(self.dir, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix="trunkline-", dir=workdir)  # fresh database each time
         self.port = free_port(SERVER_IP)
         self.data = os.path.join(self.dir, "data")
         cfg = os.path.join(self.dir, "trunkline.toml")
@@ -246,8 +245,7 @@ class KamailioServer(Server):
     name = "kamailio"
 
     def __init__(self, workdir, carrier_port, children):
-        self.dir = os.path.join(workdir, "kamailio")
-        os.makedirs(self.dir, exist_ok=True)
+        self.dir = tempfile.mkdtemp(prefix="kamailio-", dir=workdir)
         self.port = free_port(SERVER_IP)
         with open(os.path.join(ROOT, "bench", "calls", "kamailio.cfg.in")) as f:
             text = f.read()
@@ -353,6 +351,7 @@ def main():
                     srv.stop()
                 if srv.name == "trunkline":
                     res["cdrs"] = srv.cdr_count()  # answered CDR rows, warm-up included
+                    print(f"# {res['tag']}: {res['cdrs']} answered CDRs in the database", flush=True)
                 results[srv.name].append(res)
 
         summary = {}
