@@ -13,7 +13,7 @@ PKGS=(
   libbcg729-dev libopus-dev libspandsp-dev libspeexdsp-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
-  sip-tester sipsak python3
+  sip-tester sipsak python3 kamailio
   libosip2-dev libsofia-sip-ua-dev
 )
 
