@@ -326,7 +326,7 @@ def main():
     if not SIPP:
         sys.exit("sipp not found (Debian package sip-tester)")
     if not os.path.exists(KAMAILIO):
-        sys.exit("kamailio not found (Debian package kamailio)")
+        sys.exit("kamailio not found: scripts/install-deps.sh --bench installs it (Debian package)")
     binary = args.binary or build_release()
     workdir = tempfile.mkdtemp(prefix="tl-callbench-")
     print(f"# workdir {workdir}; trunkline {binary}; {subprocess.run([KAMAILIO, '-v'], stdout=subprocess.PIPE, text=True).stdout.splitlines()[0]}")
