@@ -1,0 +1,98 @@
+#pragma once
+// A real SQLite database, the core routes and an ApiService, driven by building
+// HttpRequests directly (no sockets): for the resource and scoping tests.
+#include <unistd.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "api/api.h"
+#include "api/json_util.h"
+#include "storage/sqlite/api_key_store.h"
+#include "storage/sqlite/config_store.h"
+#include "storage/sqlite/database.h"
+
+namespace trunkline::api::testing {
+
+struct Reply {
+  int status = 0;
+  Json body;
+  HttpResponse raw;
+};
+
+class ApiFixture : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    auto dir =
+        std::filesystem::temp_directory_path() /
+        fmt::format("tl-api-{}-{}", ::testing::UnitTest::GetInstance()->current_test_info()->name(),
+                    ::getpid());
+    std::filesystem::remove_all(dir);
+    std::filesystem::create_directories(dir);
+    auto db = storage::sqlite::Database::open((dir / "trunkline.db").string());
+    ASSERT_TRUE(db) << db.error().message;
+    db_ = std::move(*db);
+    config_ = std::make_unique<storage::sqlite::SqliteConfigStore>(*db_);
+    keys_ = std::make_unique<storage::sqlite::SqliteApiKeyStore>(*db_);
+    deps_ = std::make_unique<CoreDeps>(CoreDeps{*config_, *keys_, clock_, "trunkline", {}});
+    registerCoreRoutes(router_, *deps_);
+    service_ = std::make_unique<ApiService>(router_, *keys_, clock_, ServiceOptions{0, 0});
+    admin_ = makeKey(0);
+  }
+
+  std::string makeKey(storage::Id account) {
+    auto k = generateKey(account, "test", 1);
+    EXPECT_TRUE(k);
+    auto id = keys_->add(k->record);
+    EXPECT_TRUE(id) << id.error().message;
+    return k->text;
+  }
+
+  Reply call(const std::string& method, const std::string& target, const std::string& key,
+             const std::string& body = {}) {
+    HttpRequest r;
+    r.method = method;
+    r.target = target;
+    auto q = target.find('?');
+    r.path = target.substr(0, q);
+    if (q != std::string::npos) r.query = target.substr(q + 1);
+    r.headers.push_back({"Host", "test"});
+    if (!key.empty()) r.headers.push_back({"Authorization", "Bearer " + key});
+    if (!body.empty()) r.headers.push_back({"Content-Type", "application/json"});
+    r.body = body;
+    Reply out;
+    out.raw = service_->handle(r);
+    out.status = out.raw.status;
+    if (!out.raw.body.empty()) out.body = Json::parse(out.raw.body, nullptr, false);
+    return out;
+  }
+  Reply call(const std::string& method, const std::string& target, const std::string& key,
+             const Json& body) {
+    return call(method, target, key, body.dump());
+  }
+
+  base::ManualClock clock_;
+  std::unique_ptr<storage::sqlite::Database> db_;
+  std::unique_ptr<storage::sqlite::SqliteConfigStore> config_;
+  std::unique_ptr<storage::sqlite::SqliteApiKeyStore> keys_;
+  std::unique_ptr<CoreDeps> deps_;
+  Router router_;
+  std::unique_ptr<ApiService> service_;
+  std::string admin_;
+};
+
+/// The field names of a problem's errors list.
+inline std::vector<std::string> fields(const Reply& r) {
+  std::vector<std::string> out;
+  if (r.body.is_object() && r.body.contains("errors"))
+    for (const auto& e : r.body["errors"]) out.push_back(e["field"].get<std::string>());
+  return out;
+}
+
+}  // namespace trunkline::api::testing
