@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml.hpp>
 
+#include "net/address.h"
 #include "sip/transport/listen_spec.h"
 
 namespace trunkline::ops {
@@ -64,6 +65,17 @@ std::optional<std::string> listenSpecProblem(const std::string& spec) {
   return parsed.error().message;
 }
 
+// The API's listen address: an IP literal and a port ("127.0.0.1:8080", "[::1]:8080").
+std::optional<std::string> apiListenProblem(const std::string& listen) {
+  auto a = net::Address::parse(listen);
+  if (!a || a->port() == 0 || listen.find(':') == std::string::npos ||
+      (a->isV6() && !listen.starts_with("[")))
+    return fmt::format(
+        "invalid API listen address '{}': expected IP:PORT, e.g. 127.0.0.1:8080 or [::1]:8080",
+        listen);
+  return std::nullopt;
+}
+
 template <class F>
 void forEachKey(const std::string& file, const toml::value& table, std::string_view section,
                 const std::set<std::string_view>& known, F&& f) {
@@ -84,7 +96,8 @@ NodeConfig build(const toml::value& root, const std::string& file) {
   NodeConfig cfg;
   cfg.sourceFile = file;
   forEachKey(
-      file, root, "", {"node", "sip", "tls"}, [&](const std::string& k, const toml::value& v) {
+      file, root, "", {"node", "sip", "tls", "api"},
+      [&](const std::string& k, const toml::value& v) {
         if (!v.is_table()) bad(file, v, fmt::format("'{}' must be a table ([{}])", k, k));
         if (k == "node") {
           forEachKey(file, v, "node", {"data_dir", "threads", "log_level"},
@@ -162,6 +175,41 @@ NodeConfig build(const toml::value& root, const std::string& file) {
             bad(file, v,
                 fmt::format("t2_ms ({}) must not be smaller than t1_ms ({})", cfg.sip.t2Ms,
                             cfg.sip.t1Ms));
+        } else if (k == "api") {
+          auto& a = cfg.api;
+          forEachKey(
+              file, v, "api",
+              {"enabled", "listen", "tls", "certificate", "private_key", "rate_limit", "burst",
+               "max_connections", "request_timeout_s", "idle_timeout_s", "max_body_bytes"},
+              [&](const std::string& key, const toml::value& x) {
+                if (key == "enabled" || key == "tls") {
+                  if (!x.is_boolean()) bad(file, x, fmt::format("'{}' must be true or false", key));
+                  (key == "enabled" ? a.enabled : a.tls) = x.as_boolean();
+                } else if (key == "listen") {
+                  a.listen = getString(file, x, key);
+                  if (auto problem = apiListenProblem(a.listen)) bad(file, x, *problem);
+                  a.listenConfigured = true;
+                } else if (key == "certificate") {
+                  a.certificate = getString(file, x, key);
+                } else if (key == "private_key") {
+                  a.privateKey = getString(file, x, key);
+                } else if (key == "rate_limit") {
+                  a.rateLimit = getUint(file, x, key, 0, 1'000'000);
+                } else if (key == "burst") {
+                  a.burst = getUint(file, x, key, 1, 1'000'000);
+                } else if (key == "max_connections") {
+                  a.maxConnections = getUint(file, x, key, 1, 100'000);
+                } else if (key == "request_timeout_s") {
+                  a.requestTimeoutS = getUint(file, x, key, 1, 3600);
+                } else if (key == "idle_timeout_s") {
+                  a.idleTimeoutS = getUint(file, x, key, 1, 86'400);
+                } else if (key == "max_body_bytes") {
+                  a.maxBodyBytes = getUint(file, x, key, 1024, 64 * 1024 * 1024);
+                }
+              });
+          if (a.certificate.empty() != a.privateKey.empty())
+            bad(file, v, "[api] 'certificate' and 'private_key' go together");
+          if (!a.certificate.empty()) a.tls = true;
         } else if (k == "tls") {
           TlsConfig t;
           forEachKey(file, v, "tls", {"certificate", "private_key", "ca_file"},
@@ -226,6 +274,13 @@ base::Result<void> validate(const NodeConfig& cfg) {
                       "a tls: listen address needs a [tls] section with certificate and "
                       "private_key");
   if (cfg.dataDir.empty()) return base::fail(Errc::Config, "data directory must not be empty");
+  if (cfg.api.enabled) {
+    if (auto problem = apiListenProblem(cfg.api.listen)) return base::fail(Errc::Config, *problem);
+    if (cfg.api.tls && cfg.api.certificate.empty() && !cfg.tls)
+      return base::fail(Errc::Config,
+                        "[api] tls = true needs a certificate: a [tls] section or [api] "
+                        "certificate and private_key");
+  }
   return {};
 }
 

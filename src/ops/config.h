@@ -41,6 +41,27 @@ struct SipConfig {
   std::vector<std::string> digestAlgorithms{"SHA-256", "MD5"};
 };
 
+/// The REST API listener (api/). On by default on loopback only: nothing listens beyond
+/// what the config names.
+struct ApiConfig {
+  bool enabled = true;
+  /// "127.0.0.1:8080", "[::1]:8080"; an IP literal and a port.
+  std::string listen = "127.0.0.1:8080";
+  /// False while `listen` is the built-in default: then a port already in use is a
+  /// warning (the node runs without the API) instead of a startup error.
+  bool listenConfigured = false;
+  /// HTTPS: with the [tls] certificate (`tls = true`) or its own files.
+  bool tls = false;
+  std::string certificate;  // PEM; empty = the [tls] one
+  std::string privateKey;
+  std::uint32_t rateLimit = 20;  // requests per second per API key; 0 = unlimited
+  std::uint32_t burst = 40;
+  std::uint32_t maxConnections = 256;
+  std::uint32_t requestTimeoutS = 10;  // a request's bytes, and each response write
+  std::uint32_t idleTimeoutS = 60;     // keep-alive connection without a request
+  std::uint32_t maxBodyBytes = 256 * 1024;
+};
+
 struct NodeConfig {
   std::string sourceFile;  // empty when built from defaults only
   std::string dataDir = "./data";
@@ -49,6 +70,7 @@ struct NodeConfig {
   base::LogLevel logLevel = base::LogLevel::Info;
   SipConfig sip;
   std::optional<TlsConfig> tls;
+  ApiConfig api;
 };
 
 /// Parses and validates `path`. Errors: Errc::Config, message "path:line: problem".

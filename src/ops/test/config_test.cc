@@ -92,3 +92,62 @@ TEST(Config, MissingFile) {
 
 }  // namespace
 }  // namespace trunkline::ops
+
+namespace trunkline::ops {
+namespace {
+
+TEST(ApiConfig, DefaultsToLoopbackAndParsesEveryKey) {
+  auto d = parseConfig("", "empty.toml");
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->api.enabled);
+  EXPECT_EQ(d->api.listen, "127.0.0.1:8080");
+  EXPECT_FALSE(d->api.listenConfigured);
+  EXPECT_FALSE(d->api.tls);
+
+  auto cfg = parseConfig(R"([api]
+listen = "[::1]:9443"
+certificate = "/etc/tl/api.pem"
+private_key = "/etc/tl/api.key"
+rate_limit = 5
+burst = 10
+max_connections = 32
+request_timeout_s = 3
+idle_timeout_s = 20
+max_body_bytes = 65536
+)",
+                         "api.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_EQ(cfg->api.listen, "[::1]:9443");
+  EXPECT_TRUE(cfg->api.listenConfigured);
+  EXPECT_TRUE(cfg->api.tls);  // its own certificate turns TLS on
+  EXPECT_EQ(cfg->api.rateLimit, 5u);
+  EXPECT_EQ(cfg->api.burst, 10u);
+  EXPECT_EQ(cfg->api.maxConnections, 32u);
+  EXPECT_EQ(cfg->api.requestTimeoutS, 3u);
+  EXPECT_EQ(cfg->api.idleTimeoutS, 20u);
+  EXPECT_EQ(cfg->api.maxBodyBytes, 65536u);
+  EXPECT_TRUE(validate(*cfg));
+
+  auto off = parseConfig("[api]\nenabled = false\n", "off.toml");
+  ASSERT_TRUE(off);
+  EXPECT_FALSE(off->api.enabled);
+}
+
+TEST(ApiConfig, ErrorsNameLineAndProblem) {
+  expectError("[api]\nlisten = \"localhost:8080\"\n", "bad.toml:2: invalid API listen address");
+  expectError("[api]\nlisten = \"127.0.0.1\"\n", "bad.toml:2: invalid API listen address");
+  expectError("[api]\nlisten = \"::1:8080\"\n", "bad.toml:2: invalid API listen address");
+  expectError("[api]\nrate_limit = -1\n", "bad.toml:2: 'rate_limit' = -1 is out of range");
+  expectError("[api]\nenabled = \"yes\"\n", "bad.toml:2: 'enabled' must be true or false");
+  expectError("[api]\nport = 80\n", "bad.toml:2: unknown key 'port' in [api]");
+  expectError("[api]\ncertificate = \"a.pem\"\n",
+              "[api] 'certificate' and 'private_key' go together");
+  auto cfg = parseConfig("[api]\ntls = true\n", "t.toml");
+  ASSERT_TRUE(cfg);
+  auto v = validate(*cfg);
+  ASSERT_FALSE(v);
+  EXPECT_NE(v.error().message.find("[api] tls = true needs a certificate"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace trunkline::ops
