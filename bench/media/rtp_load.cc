@@ -136,20 +136,28 @@ void sleepUntil(std::int64_t ns) {
   }
 }
 
-// CPU time (ns) of every thread of `pid`: the first field of /proc/PID/task/TID/schedstat.
-std::uint64_t processCpuNs(int pid) {
-  if (pid <= 0) return 0;
+struct CpuSample {
+  std::uint64_t onCpu = 0;    // ns running
+  std::uint64_t waiting = 0;  // ns runnable but waiting for a CPU (host contention)
+};
+
+// Every thread of `pid`: the first two fields of /proc/PID/task/TID/schedstat.
+CpuSample processCpu(int pid) {
+  CpuSample total;
+  if (pid <= 0) return total;
   const std::string dir = "/proc/" + std::to_string(pid) + "/task";
   DIR* d = ::opendir(dir.c_str());
-  if (d == nullptr) return 0;
-  std::uint64_t total = 0;
+  if (d == nullptr) return total;
   for (int guard = 0; guard < 100000; ++guard) {
     dirent* e = ::readdir(d);
     if (e == nullptr) break;
     if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
     std::ifstream f(dir + "/" + e->d_name + "/schedstat");
-    unsigned long long ns = 0;
-    if (f >> ns) total += ns;
+    unsigned long long run = 0, wait = 0;
+    if (f >> run >> wait) {
+      total.onCpu += run;
+      total.waiting += wait;
+    }
   }
   ::closedir(d);
   return total;
@@ -213,8 +221,8 @@ struct SenderResult {
   std::uint64_t sentTotal = 0;
   std::uint64_t sentWindow = 0;
   std::uint64_t sendErrors = 0;
-  std::uint64_t cpuStart = 0;
-  std::uint64_t cpuEnd = 0;
+  CpuSample cpuStart;
+  CpuSample cpuEnd;
   std::int64_t cpuStartAt = 0;
   std::int64_t cpuEndAt = 0;
   std::int64_t maxLagNs = 0;
@@ -264,7 +272,7 @@ void runSender(const Options& opt, Shared& sh, std::vector<Flow>& flows, std::in
     const bool inWindow = due >= sh.windowStart;
     if (inWindow && !windowOpen) {
       windowOpen = true;
-      res.cpuStart = processCpuNs(opt.serverPid);
+      res.cpuStart = processCpu(opt.serverPid);
       res.cpuStartAt = monoNs();
     }
     const auto& due_flows = slots[static_cast<std::size_t>(tick % ticksPerPeriod)];
@@ -307,7 +315,7 @@ void runSender(const Options& opt, Shared& sh, std::vector<Flow>& flows, std::in
       i += n;
     }
   }
-  res.cpuEnd = processCpuNs(opt.serverPid);
+  res.cpuEnd = processCpu(opt.serverPid);
   res.cpuEndAt = monoNs();
 }
 
@@ -491,16 +499,25 @@ int main(int argc, char** argv) {
   const double lossTotal =
       sr.sentTotal ? 1.0 - static_cast<double>(rr.recvTotal) / static_cast<double>(sr.sentTotal)
                    : 1.0;
-  const std::uint64_t cpuNs = sr.cpuEnd - sr.cpuStart;
+  const std::uint64_t cpuNs = sr.cpuEnd.onCpu - sr.cpuStart.onCpu;
+  const std::uint64_t waitNs = sr.cpuEnd.waiting - sr.cpuStart.waiting;
   const double windowS = static_cast<double>(sr.cpuEndAt - sr.cpuStartAt) / 1e9;
+  // On a loaded host the sender may fall behind its schedule and offer less than the nominal
+  // rate (it catches up, so nothing is skipped, but the window stretches): such a run says
+  // nothing about the relay's ceiling, so it is flagged.
+  const double nominalPps = static_cast<double>(calls) * 2 * opt.pps;
+  const double offeredPps = windowS > 0 ? static_cast<double>(sr.sentWindow) / windowS : 0.0;
+  const bool rateOk = offeredPps >= 0.98 * nominalPps;
   std::printf(
       "{\"calls\":%zu,\"pps_per_direction\":%u,\"window_s\":%.3f,\"sent_total\":%llu,"
       "\"recv_total\":%llu,\"sent_window\":%llu,\"recv_window\":%llu,\"loss_window\":%.6f,"
       "\"loss_total\":%.6f,\"flows_with_loss\":%zu,\"bad\":%llu,\"misdelivered\":%llu,"
       "\"reordered\":%llu,\"send_errors\":%llu,\"lat_p50_us\":%.1f,\"lat_p99_us\":%.1f,"
       "\"lat_p999_us\":%.1f,\"lat_max_us\":%.1f,\"server_cpu_ns\":%llu,"
-      "\"server_cpu_ns_per_pkt\":%.1f,\"server_cpu_util\":%.4f,\"gen_cpu_s\":%.3f,"
-      "\"max_send_lag_us\":%.1f,\"late_ticks\":%llu}\n",
+      "\"server_cpu_ns_per_pkt\":%.1f,\"server_cpu_util\":%.4f,\"server_runq_wait_util\":%.4f,"
+      "\"gen_cpu_s\":%.3f,"
+      "\"max_send_lag_us\":%.1f,\"late_ticks\":%llu,\"nominal_pps\":%.0f,\"offered_pps\":%.0f,"
+      "\"rate_ok\":%s}\n",
       calls, opt.pps, windowS, static_cast<unsigned long long>(sr.sentTotal),
       static_cast<unsigned long long>(rr.recvTotal), static_cast<unsigned long long>(sr.sentWindow),
       static_cast<unsigned long long>(rr.recvWindow), lossWindow, lossTotal, flowsWithLoss,
@@ -509,8 +526,10 @@ int main(int argc, char** argv) {
       percentileUs(rr.hist, 0.50), percentileUs(rr.hist, 0.99), percentileUs(rr.hist, 0.999),
       static_cast<double>(rr.maxLatencyNs) / 1e3, static_cast<unsigned long long>(cpuNs),
       rr.recvWindow ? static_cast<double>(cpuNs) / static_cast<double>(rr.recvWindow) : 0.0,
-      windowS > 0 ? static_cast<double>(cpuNs) / 1e9 / windowS : 0.0, genCpuS,
-      static_cast<double>(sr.maxLagNs) / 1e3, static_cast<unsigned long long>(sr.lateTicks));
+      windowS > 0 ? static_cast<double>(cpuNs) / 1e9 / windowS : 0.0,
+      windowS > 0 ? static_cast<double>(waitNs) / 1e9 / windowS : 0.0, genCpuS,
+      static_cast<double>(sr.maxLagNs) / 1e3, static_cast<unsigned long long>(sr.lateTicks),
+      nominalPps, offeredPps, rateOk ? "true" : "false");
   for (int fd : fds) ::close(fd);
   return 0;
 }

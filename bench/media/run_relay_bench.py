@@ -191,6 +191,11 @@ def write_targets(path, targets):
             f.write(f"{ip} {a} {b}\n")
 
 
+def niced(args, cmd):
+    """The relay and the generator run at --nice (same for both relays); 0 leaves it alone."""
+    return ["nice", "-n", str(args.nice)] + cmd if args.nice else cmd
+
+
 def run_load(args, targets_file, server_pid, calls=None, duration=None):
     cmd = [os.path.join(args.bin, "rtp_load"), "--a-ip", GEN_A_IP, "--b-ip", GEN_B_IP,
            "--port", str(GEN_PORT), "--sockets", str(GEN_SOCKETS),
@@ -201,7 +206,7 @@ def run_load(args, targets_file, server_pid, calls=None, duration=None):
     else:
         cmd += ["--direct", "--calls", str(calls)]
     limit = args.warmup + (duration or args.duration) + 60
-    r = subprocess.run(cmd, capture_output=True, text=True, timeout=limit)
+    r = subprocess.run(niced(args, cmd), capture_output=True, text=True, timeout=limit)
     if r.returncode != 0:
         raise RuntimeError(f"rtp_load failed: {r.stderr.strip()}")
     return json.loads(r.stdout.strip().splitlines()[-1])
@@ -219,7 +224,7 @@ class TrunklineRelay:
                "--peer-a", GEN_A_IP, "--peer-b", GEN_B_IP, "--peer-port", str(GEN_PORT),
                "--peer-sockets", str(GEN_SOCKETS), "--min-port", str(TL_PORTS[0]),
                "--max-port", str(TL_PORTS[1]), "--max-seconds", "900"]
-        self.p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        self.p = subprocess.Popen(niced(self.args, cmd), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   text=True, start_new_session=True)
         info = json.loads(read_line(self.p, 120))
         self.targets = [(RELAY_IP, a, b) for a, b in info["calls"]]
@@ -253,7 +258,7 @@ class RtpengineRelay:
                f"--port-min={RTPE_PORTS[0]}", f"--port-max={RTPE_PORTS[1]}",
                f"--num-threads={self.args.threads}", "--log-level=4", "--timeout=3600",
                "--delete-delay=0"]
-        self.p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=self.log,
+        self.p = subprocess.Popen(niced(self.args, cmd), stdin=subprocess.DEVNULL, stdout=self.log,
                                   stderr=self.log, start_new_session=True)
         self.pid = self.p.pid
         self.ng = NgClient((RELAY_IP, ng_port))
@@ -312,9 +317,42 @@ def one_run(args, relay_cls, calls, tmp, duration=None):
 
 def fmt_run(r):
     return (f"{r['relay']:>9} calls={r['calls']:>5} cpu/pkt={r['server_cpu_ns_per_pkt'] / 1000:7.2f} us"
-            f" util={r['server_cpu_util'] * 100:5.1f}% loss={r['loss_window'] * 100:7.4f}%"
+            f" util={r['server_cpu_util'] * 100:5.1f}%"
+            f" runq={r.get('server_runq_wait_util', 0) * 100:5.1f}% loss={r['loss_window'] * 100:7.4f}%"
             f" p50={r['lat_p50_us']:8.1f} us p99={r['lat_p99_us']:8.1f} us"
-            f" late_ticks={r['late_ticks']} max_lag={r['max_send_lag_us'] / 1000:.1f} ms")
+            f" offered={r.get('offered_pps', 0) / 1000:.1f}k/{r.get('nominal_pps', 0) / 1000:.1f}k pps"
+            f"{'' if r.get('rate_ok', True) else ' (GENERATOR BEHIND)'}"
+            f" max_lag={r['max_send_lag_us'] / 1000:.1f} ms")
+
+
+def summarize(report, chosen, calls, floor, rounds):
+    runs_at = [r for r in report["rounds"] if r["calls"] == calls]
+    med = {}
+    for cls in chosen:
+        runs = [r for r in runs_at if r["relay"] == cls.name]
+        if runs:
+            med[cls.name] = {
+                "cpu_ns_per_pkt": statistics.median(r["server_cpu_ns_per_pkt"] for r in runs),
+                "p50_us": statistics.median(r["lat_p50_us"] for r in runs),
+                "p99_us": statistics.median(r["lat_p99_us"] for r in runs),
+                "loss": max(r["loss_window"] for r in runs),
+                "rate_ok": all(r.get("rate_ok", True) for r in runs)}
+    report["medians"][calls] = med
+    for name, m in med.items():
+        print(f"median {calls} calls {name:>9}: cpu/pkt {m['cpu_ns_per_pkt'] / 1000:.2f} us,"
+              f" p50 {m['p50_us']:.1f} us (floor {floor['lat_p50_us']:.1f}),"
+              f" p99 {m['p99_us']:.1f} us (floor {floor['lat_p99_us']:.1f}),"
+              f" worst loss {m['loss'] * 100:.4f}%{'' if m['rate_ok'] else ', generator behind'}")
+    if "trunkline" in med and "rtpengine" in med:
+        ratio = med["trunkline"]["cpu_ns_per_pkt"] / med["rtpengine"]["cpu_ns_per_pkt"]
+        pairs = [a["server_cpu_ns_per_pkt"] / b["server_cpu_ns_per_pkt"]
+                 for rnd in range(rounds)
+                 for a in runs_at if a["round"] == rnd and a["relay"] == "trunkline"
+                 for b in runs_at if b["round"] == rnd and b["relay"] == "rtpengine"]
+        report["cpu_ratio"][calls] = {"of_medians": ratio,
+                                      "paired_median": statistics.median(pairs) if pairs else None}
+        print(f"CPU per packet at {calls} calls, trunkline/rtpengine = {ratio:.3f} (of medians);"
+              f" per round: {', '.join(f'{p:.3f}' for p in pairs)}  (target <= 0.5)", flush=True)
 
 
 def load_avg():
@@ -337,7 +375,8 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--build-dir", default=os.path.join(ROOT, "build-relaybench"))
     ap.add_argument("--rebuild", action="store_true")
-    ap.add_argument("--calls", type=int, default=500)
+    ap.add_argument("--calls", default="500",
+                    help="fixed load(s) for the side-by-side rounds, comma-separated")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--duration", type=float, default=20)
     ap.add_argument("--warmup", type=float, default=3)
@@ -348,6 +387,8 @@ def main():
     ap.add_argument("--no-ladder", action="store_true")
     ap.add_argument("--max-loss", type=float, default=0.001)
     ap.add_argument("--relays", default="trunkline,rtpengine")
+    ap.add_argument("--nice", type=int, default=0,
+                    help="run relays and generator at this nice value (e.g. -5 on a busy host)")
     ap.add_argument("--out", help="write every run as JSON here")
     args = ap.parse_args()
     args.bin = os.path.join(args.build_dir, "bench")
@@ -362,44 +403,24 @@ def main():
     print(f"# relay bench: {args.calls} calls x 2 directions x 50 pps, {args.threads} thread(s);"
           f" load {load_avg()}; logs in {tmp}", flush=True)
 
-    floor = run_load(args, None, 0, calls=args.calls)
-    floor["relay"] = "none"
-    report["floor"] = floor
-    print("floor  " + fmt_run(floor), flush=True)
-
-    for rnd in range(args.rounds):
-        order = chosen if rnd % 2 == 0 else list(reversed(chosen))
-        for cls in order:
-            r = one_run(args, cls, args.calls, tmp)
-            r["round"] = rnd
-            r["load"] = load_avg()
-            report["rounds"].append(r)
-            print(f"round {rnd} " + fmt_run(r) + f" load={r['load']}", flush=True)
-
-    med = {}
-    for cls in chosen:
-        runs = [r for r in report["rounds"] if r["relay"] == cls.name]
-        if runs:
-            med[cls.name] = {
-                "cpu_ns_per_pkt": statistics.median(r["server_cpu_ns_per_pkt"] for r in runs),
-                "p50_us": statistics.median(r["lat_p50_us"] for r in runs),
-                "p99_us": statistics.median(r["lat_p99_us"] for r in runs),
-                "loss": max(r["loss_window"] for r in runs)}
-    report["medians"] = med
-    for name, m in med.items():
-        print(f"median {name:>9}: cpu/pkt {m['cpu_ns_per_pkt'] / 1000:.2f} us, p50 {m['p50_us']:.1f} us"
-              f" (+{m['p50_us'] - floor['lat_p50_us']:.1f}), p99 {m['p99_us']:.1f} us"
-              f" (+{m['p99_us'] - floor['lat_p99_us']:.1f}), worst loss {m['loss'] * 100:.4f}%")
-    if "trunkline" in med and "rtpengine" in med:
-        ratio = med["trunkline"]["cpu_ns_per_pkt"] / med["rtpengine"]["cpu_ns_per_pkt"]
-        report["cpu_ratio"] = ratio
-        pairs = [a["server_cpu_ns_per_pkt"] / b["server_cpu_ns_per_pkt"]
-                 for rnd in range(args.rounds)
-                 for a in report["rounds"] if a["round"] == rnd and a["relay"] == "trunkline"
-                 for b in report["rounds"] if b["round"] == rnd and b["relay"] == "rtpengine"]
-        report["cpu_ratio_paired"] = statistics.median(pairs) if pairs else None
-        print(f"CPU per packet trunkline/rtpengine = {ratio:.3f} (of medians); per round:"
-              f" {', '.join(f'{p:.3f}' for p in pairs)}  (target <= 0.5)", flush=True)
+    loads = [int(x) for x in str(args.calls).split(",")]
+    report["floor"] = {}
+    report["medians"] = {}
+    report["cpu_ratio"] = {}
+    for calls in loads:
+        floor = run_load(args, None, 0, calls=calls)
+        floor["relay"] = "none"
+        report["floor"][calls] = floor
+        print("floor   " + fmt_run(floor), flush=True)
+        for rnd in range(args.rounds):
+            order = chosen if rnd % 2 == 0 else list(reversed(chosen))
+            for cls in order:
+                r = one_run(args, cls, calls, tmp)
+                r["round"] = rnd
+                r["load"] = load_avg()
+                report["rounds"].append(r)
+                print(f"round {rnd} " + fmt_run(r) + f" load={r['load']}", flush=True)
+        summarize(report, chosen, calls, floor, args.rounds)
 
     if not args.no_ladder:
         steps = [int(x) for x in args.ladder.split(",")]
@@ -415,9 +436,13 @@ def main():
                 r["load"] = load_avg()
                 report["ladder"].append(r)
                 ok = r["loss_window"] < args.max_loss
-                print(f"ladder {'pass' if ok else 'FAIL'} " + fmt_run(r) + f" load={r['load']}",
-                      flush=True)
-                if not ok:
+                verdict = "pass" if ok else "FAIL"
+                if not r.get("rate_ok", True):
+                    verdict = "VOID"  # the generator could not offer the load: no verdict
+                print(f"ladder {verdict} " + fmt_run(r) + f" load={r['load']}", flush=True)
+                if verdict != "pass":
+                    if verdict == "VOID":
+                        report.setdefault("ladder_generator_bound", {})[cls.name] = n
                     break
                 ceiling[cls.name] = n
         report["ceiling"] = ceiling
