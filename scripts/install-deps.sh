@@ -11,6 +11,7 @@ PKGS=(
   libssl-dev openssl libasio-dev libsqlite3-dev sqlite3
   libfmt-dev libspdlog-dev libcli11-dev libtoml11-dev libexpected-dev nlohmann-json3-dev
   libbcg729-dev libopus-dev libspandsp-dev libspeexdsp-dev
+  libsrtp2-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
   sip-tester sipsak python3
