@@ -19,6 +19,7 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <vector>
 
 #include "base/result.h"
@@ -104,6 +105,10 @@ class SessionDescription {
   /// Parses `text`, which must outlive the result. Errors name the 1-based line and why.
   static base::Result<SessionDescription> parse(std::string_view text,
                                                 const ParseLimits& limits = {});
+  /// A temporary string would be gone before the description is used: use parseOwned.
+  template <class S>
+  requires std::is_same_v<S, std::string>
+  static base::Result<SessionDescription> parse(S&& text, const ParseLimits& limits = {}) = delete;
   /// Same, over a copy of `text` the description owns.
   static base::Result<SessionDescription> parseOwned(std::string_view text,
                                                      const ParseLimits& limits = {});

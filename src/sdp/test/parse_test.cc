@@ -92,7 +92,7 @@ TEST(Parse, LineEndings) {
   // No line end on the last line; a trailing empty line; mixed endings.
   std::string noFinal = canonical.substr(0, canonical.size() - 2);
   EXPECT_EQ(SessionDescription::parse(noFinal)->serialize(), canonical);
-  EXPECT_EQ(SessionDescription::parse(canonical + "\r\n")->serialize(), canonical);
+  EXPECT_EQ(SessionDescription::parseOwned(canonical + "\r\n")->serialize(), canonical);
   std::string mixed = canonical;
   mixed.erase(mixed.find("\r\n"), 1);
   EXPECT_EQ(SessionDescription::parse(mixed)->serialize(), canonical);
@@ -122,7 +122,7 @@ TEST(Parse, ToleratedVariants) {
     SCOPED_TRACE(body);
     auto d = SessionDescription::parse(body);
     ASSERT_TRUE(d) << d.error().message;
-    auto again = SessionDescription::parse(d->serialize());
+    auto again = SessionDescription::parseOwned(d->serialize());
     ASSERT_TRUE(again);
     EXPECT_EQ(again->serialize(), d->serialize());
   }
@@ -210,7 +210,7 @@ TEST(Parse, OwnedAndBorrowedLifetimes) {
 }
 
 TEST(Parse, MalformedAttributesReadAsAbsent) {
-  auto d = SessionDescription::parse(
+  auto d = SessionDescription::parseOwned(
       crlf("v=0\no=- 1 1 IN IP4 a\nm=audio 4000 RTP/AVP 96 97\na=rtpmap:96 opus\n"
            "a=rtcp:notaport\na=ptime:abc\na=crypto:1 ONLY_SUITE\na=candidate:garbage\n"
            "a=setup:sideways\na=fingerprint:onlyhash\n"));
@@ -231,7 +231,7 @@ TEST(Parse, MalformedAttributesReadAsAbsent) {
 }
 
 TEST(Parse, DirectionAndHoldForms) {
-  auto d = SessionDescription::parse(
+  auto d = SessionDescription::parseOwned(
       crlf("v=0\no=- 1 1 IN IP4 a\nc=IN IP4 0.0.0.0\na=inactive\n"
            "m=audio 4000 RTP/AVP 0\na=sendrecv\n"
            "m=audio 4002 RTP/AVP 0\n"

@@ -71,7 +71,7 @@ TEST(RoundTrip, StructuredReadsOfTheCorpus) {
     return test::readFile(test::testDir() + "/data/roundtrip/" + name);
   };
   {
-    auto d = SessionDescription::parse(read("freeswitch_offer.sdp"));
+    auto d = SessionDescription::parseOwned(read("freeswitch_offer.sdp"));
     ASSERT_TRUE(d);
     auto codecs = codecsOf(d->media(0));
     ASSERT_EQ(codecs.size(), 7u);
@@ -87,7 +87,7 @@ TEST(RoundTrip, StructuredReadsOfTheCorpus) {
     EXPECT_EQ(rtcp->address, "203.0.113.44");
   }
   {
-    auto d = SessionDescription::parse(read("freeswitch_t38_reinvite.sdp"));
+    auto d = SessionDescription::parseOwned(read("freeswitch_t38_reinvite.sdp"));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->media(0).media(), "image");
     EXPECT_EQ(d->media(0).proto(), "udptl");
@@ -96,7 +96,7 @@ TEST(RoundTrip, StructuredReadsOfTheCorpus) {
     EXPECT_EQ(d->media(0).attribute("T38FaxFillBitRemoval"), "");
   }
   {
-    auto d = SessionDescription::parse(read("webrtc_chrome_offer.sdp"));
+    auto d = SessionDescription::parseOwned(read("webrtc_chrome_offer.sdp"));
     ASSERT_TRUE(d);
     const MediaSection& m = d->media(0);
     EXPECT_TRUE(m.hasIce());
@@ -113,7 +113,7 @@ TEST(RoundTrip, StructuredReadsOfTheCorpus) {
     EXPECT_EQ(m.attribute("ice-ufrag"), "8hhY");
   }
   {
-    auto d = SessionDescription::parse(read("teams_direct_routing.sdp"));
+    auto d = SessionDescription::parseOwned(read("teams_direct_routing.sdp"));
     ASSERT_TRUE(d);
     auto cryptos = d->media(0).cryptos();
     ASSERT_EQ(cryptos.size(), 2u);
@@ -126,7 +126,7 @@ TEST(RoundTrip, StructuredReadsOfTheCorpus) {
     EXPECT_EQ(d->media(0).ptime(), 20u);
   }
   {
-    auto d = SessionDescription::parse(read("multicast_and_session_info.sdp"));
+    auto d = SessionDescription::parseOwned(read("multicast_and_session_info.sdp"));
     ASSERT_TRUE(d);
     EXPECT_EQ(d->sessionName(), "Call to John Smith");
     EXPECT_EQ(d->sessionDirection(), Direction::RecvOnly);
@@ -137,7 +137,7 @@ TEST(RoundTrip, StructuredReadsOfTheCorpus) {
     EXPECT_EQ(d->connectionFor(0)->address, "233.252.0.1");
   }
   {
-    auto d = SessionDescription::parse(read("grandstream_hold.sdp"));
+    auto d = SessionDescription::parseOwned(read("grandstream_hold.sdp"));
     ASSERT_TRUE(d);
     EXPECT_EQ(holdState(*d, 0), HoldState::NullAddress);
     EXPECT_TRUE(isOnHold(*d));
