@@ -192,7 +192,11 @@ def write_targets(path, targets):
 
 
 def niced(args, cmd):
-    """The relay and the generator run at --nice (same for both relays); 0 leaves it alone."""
+    """The relay and the generator run at --nice, or SCHED_FIFO --rt-prio (the same for both
+    relays): on a shared host this takes the other tenants' run-queue delay out of the
+    latency and loss figures. Neither changes the CPU a packet costs."""
+    if getattr(args, "rt_prio", 0):
+        return ["chrt", "-f", str(args.rt_prio)] + cmd
     return ["nice", "-n", str(args.nice)] + cmd if args.nice else cmd
 
 
@@ -315,6 +319,47 @@ def one_run(args, relay_cls, calls, tmp, duration=None):
     return res
 
 
+SYSCALLS = ("epoll_wait", "epoll_pwait", "poll", "recvmmsg", "recvmsg", "recvfrom",
+            "sendmmsg", "sendmsg", "sendto", "read", "write", "futex", "clock_nanosleep")
+
+
+def syscall_profile(args, relay_cls, calls, tmp, seconds=5.0):
+    """System calls per relayed packet, by kind (perf stat on the syscall tracepoints of the
+    relay process during the window): a figure that does not move with host load."""
+    perf = shutil.which("perf")
+    if not perf:
+        return None
+    with relay_cls(args, calls, tmp) as relay:
+        targets = os.path.join(tmp, f"targets-{relay.name}.txt")
+        write_targets(targets, relay.targets)
+        cmd = [os.path.join(args.bin, "rtp_load"), "--a-ip", GEN_A_IP, "--b-ip", GEN_B_IP,
+               "--port", str(GEN_PORT), "--sockets", str(GEN_SOCKETS), "--warmup", "1",
+               "--duration", str(seconds + 2), "--drain-ms", "500", "--targets", targets,
+               "--server-pid", str(relay.pid)]
+        load = subprocess.Popen(niced(args, cmd), stdout=subprocess.PIPE, text=True,
+                                start_new_session=True)
+        try:
+            time.sleep(2.1)
+            events = ",".join(f"syscalls:sys_enter_{n}" for n in SYSCALLS)
+            r = subprocess.run([perf, "stat", "-x", ",", "-e", events, "-p", str(relay.pid),
+                                "--", "sleep", str(seconds)], capture_output=True, text=True,
+                               timeout=seconds + 30)
+            out, _ = load.communicate(timeout=seconds + 60)
+        finally:
+            stop_process(load)
+        relay.finish()
+    res = json.loads(out.strip().splitlines()[-1])
+    packets = res["offered_pps"] * seconds * (1 - res["loss_window"])
+    counts = {}
+    for line in r.stderr.splitlines():
+        f = line.split(",")
+        if len(f) > 2 and f[2].startswith("syscalls:sys_enter_") and f[0].strip().isdigit():
+            counts[f[2][len("syscalls:sys_enter_"):]] = int(f[0])
+    per = {k: v / packets for k, v in counts.items() if v > 0}
+    return {"relay": relay_cls.name, "calls": calls, "packets": packets,
+            "per_packet": per, "total_per_packet": sum(per.values())}
+
+
 def fmt_run(r):
     return (f"{r['relay']:>9} calls={r['calls']:>5} cpu/pkt={r['server_cpu_ns_per_pkt'] / 1000:7.2f} us"
             f" util={r['server_cpu_util'] * 100:5.1f}%"
@@ -389,6 +434,10 @@ def main():
     ap.add_argument("--relays", default="trunkline,rtpengine")
     ap.add_argument("--nice", type=int, default=0,
                     help="run relays and generator at this nice value (e.g. -5 on a busy host)")
+    ap.add_argument("--rt-prio", type=int, default=0,
+                    help="run relays and generator SCHED_FIFO at this priority (chrt -f)")
+    ap.add_argument("--syscalls", action="store_true",
+                    help="also count system calls per packet of each relay (perf stat)")
     ap.add_argument("--out", help="write every run as JSON here")
     args = ap.parse_args()
     args.bin = os.path.join(args.build_dir, "bench")
@@ -400,8 +449,9 @@ def main():
 
     report = {"args": vars(args), "floor": None, "rounds": [], "ladder": []}
     tmp = tempfile.mkdtemp(prefix="relaybench-")
-    print(f"# relay bench: {args.calls} calls x 2 directions x 50 pps, {args.threads} thread(s);"
-          f" load {load_avg()}; logs in {tmp}", flush=True)
+    sched = f"SCHED_FIFO {args.rt_prio}" if args.rt_prio else f"nice {args.nice}"
+    print(f"# relay bench: {args.calls} calls x 2 directions x 50 pps, {args.threads} thread(s),"
+          f" {sched}; load {load_avg()}; logs in {tmp}", flush=True)
 
     loads = [int(x) for x in str(args.calls).split(",")]
     report["floor"] = {}
@@ -421,6 +471,17 @@ def main():
                 report["rounds"].append(r)
                 print(f"round {rnd} " + fmt_run(r) + f" load={r['load']}", flush=True)
         summarize(report, chosen, calls, floor, args.rounds)
+
+    if args.syscalls:
+        report["syscalls"] = []
+        for cls in chosen:
+            prof = syscall_profile(args, cls, int(str(args.calls).split(",")[0]), tmp)
+            if prof:
+                report["syscalls"].append(prof)
+                kinds = ", ".join(f"{k} {v:.2f}" for k, v in sorted(prof["per_packet"].items(),
+                                                                     key=lambda kv: -kv[1]))
+                print(f"syscalls per packet {prof['relay']:>9} at {prof['calls']} calls:"
+                      f" {prof['total_per_packet']:.2f} ({kinds})", flush=True)
 
     if not args.no_ladder:
         steps = [int(x) for x in args.ladder.split(",")]
