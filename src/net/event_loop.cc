@@ -5,47 +5,30 @@
 namespace trunkline::net {
 
 EventLoop::EventLoop(const base::Clock& clock)
-    : clock_(clock), work_(asio::make_work_guard(io_)), timers_(clock), wake_(io_) {}
+    : clock_(clock), work_(asio::make_work_guard(io_)), timers_(clock) {}
 
-EventLoop::~EventLoop() {
-  wake_.cancel();  // timer cancel does not fail in practice (epoll/timerfd bookkeeping only)
-}
+EventLoop::~EventLoop() = default;
 
 void EventLoop::post(std::function<void()> fn) {
   asio::post(io_, std::move(fn));
 }
 
 base::TimerId EventLoop::schedule(base::Duration after, base::TimerQueue::Callback cb) {
-  const base::TimerId id = timers_.schedule(after, std::move(cb));
-  rearm();
-  return id;
+  // The loop thread computes its wait from the queue before blocking again: nothing to arm.
+  return timers_.schedule(after, std::move(cb));
 }
 
-void EventLoop::rearm() {
+std::optional<std::chrono::steady_clock::duration> EventLoop::untilNextTimer() {
   const std::optional<base::MonoTime> next = timers_.nextDeadline();
-  if (next == armed_) return;
-  armed_ = next;
-  const std::uint64_t gen = ++generation_;
-  if (!next) {
-    wake_.cancel();
-    return;
-  }
+  if (!next) return std::nullopt;
   base::Duration delay = *next - clock_.now();
   if (delay < base::Duration::zero()) delay = base::Duration::zero();
-  wake_.expires_after(std::chrono::duration_cast<asio::steady_timer::duration>(delay));
-  wake_.async_wait([this, gen](const std::error_code& ec) { onWake(ec, gen); });
-}
-
-void EventLoop::onWake(const std::error_code& ec, std::uint64_t generation) {
-  if (ec || generation != generation_) return;  // cancelled or superseded
-  armed_.reset();
-  afterBatch();
+  // Rounded up: waking a little late is harmless, waking early only costs a spin.
+  return std::chrono::ceil<std::chrono::microseconds>(delay);
 }
 
 std::size_t EventLoop::afterBatch() {
-  const std::size_t ran = timers_.runDue();
-  rearm();
-  return ran;
+  return timers_.runDue();
 }
 
 void EventLoop::run() {
@@ -54,8 +37,19 @@ void EventLoop::run() {
   if (io_.stopped()) io_.restart();
   afterBatch();
   while (!stopRequested_.load(std::memory_order_relaxed)) {
-    if (io_.run_one() == 0) break;  // io_context stopped
-    io_.poll();                     // the rest of the ready batch
+    // One handler per turn (a UDP socket's handler drains its whole receive batch), then
+    // the due timers. No poll() of "the rest of the batch": asio's poll() ends with a
+    // non-blocking epoll_wait, one extra system call per wake-up; the next turn's wait
+    // returns at once if more is ready.
+    const auto wait = untilNextTimer();
+    if (!wait) {
+      io_.run_one();  // blocks; returns 0 only when the io_context was stopped
+    } else if (*wait > std::chrono::steady_clock::duration::zero()) {
+      io_.run_one_for(*wait);  // also returns 0 at the deadline
+    } else {
+      io_.poll_one();  // a timer is due: I/O that is ready still gets its turn
+    }
+    if (io_.stopped()) break;
     afterBatch();
   }
   stopRequested_.store(false);  // the next run() runs again
@@ -83,9 +77,14 @@ bool EventLoop::runUntil(const std::function<bool()>& done, std::chrono::millise
   while (!done()) {
     const auto now = std::chrono::steady_clock::now();
     if (now >= limit) return false;
-    const auto slice =
+    auto slice =
         std::min<std::chrono::steady_clock::duration>(limit - now, std::chrono::milliseconds(20));
-    if (io_.run_one_for(slice) > 0) io_.poll();
+    if (const auto timer = untilNextTimer()) slice = std::min(slice, *timer);
+    if (slice > std::chrono::steady_clock::duration::zero()) {
+      if (io_.run_one_for(slice) > 0) io_.poll();
+    } else {
+      io_.poll();
+    }
     afterBatch();
     if (io_.stopped()) io_.restart();
   }

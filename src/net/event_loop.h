@@ -1,17 +1,18 @@
 #pragma once
-// EventLoop: one per shard thread. Owns an asio::io_context and the shard's base::TimerQueue,
-// and keeps one asio::steady_timer armed at the queue's next deadline.
+// EventLoop: one per shard thread. Owns an asio::io_context and the shard's base::TimerQueue.
 //
 // Thread affinity: everything except post() and stop() must be called on the loop thread
 // (the thread inside run()/poll()/runUntil(); before the first run, the constructing thread).
 // Objects driven by a loop (sockets, connections, timers) live on that loop's thread only;
 // other threads talk to them by post().
 //
-// Time: timers run on the injected base::Clock. The steady_timer only decides when to wake
-// up; TimerQueue::runDue() decides what is due, so a ManualClock in tests fires timers on
+// Time: timers run on the injected base::Clock. Before each wait the loop asks the queue
+// for its next deadline and waits for I/O at most that long (the reactor's epoll_wait
+// timeout, millisecond granularity, never early), so no timer file descriptor is re-armed
+// as the earliest deadline moves, and a timer's expiry costs no wake-up of its own.
+// TimerQueue::runDue() decides what is due, so a ManualClock in tests fires timers on
 // advance() + poll() without sleeping. After every batch of I/O handlers the loop runs due
-// timers and re-arms, so timers scheduled from handlers through timers() directly are
-// picked up too; schedule() re-arms at once.
+// timers, so timers scheduled from handlers through timers() directly are picked up too.
 //
 // Lifetime: outlives everything registered on it. Destroying it drops pending handlers
 // without running them.
@@ -24,7 +25,6 @@
 
 #include <asio/executor_work_guard.hpp>
 #include <asio/io_context.hpp>
-#include <asio/steady_timer.hpp>
 
 #include "base/clock.h"
 #include "base/timer_queue.h"
@@ -44,7 +44,7 @@ class EventLoop {
 
   /// Runs `fn` on the loop thread, soon. Thread-safe.
   void post(std::function<void()> fn);
-  /// Runs `cb` once after `after` (loop clock) and re-arms the wake-up timer. Loop thread.
+  /// Runs `cb` once after `after` (loop clock). Loop thread.
   base::TimerId schedule(base::Duration after, base::TimerQueue::Callback cb);
   bool cancel(base::TimerId id) { return timers_.cancel(id); }
 
@@ -65,16 +65,13 @@ class EventLoop {
 
  private:
   std::size_t afterBatch();
-  void rearm();
-  void onWake(const std::error_code& ec, std::uint64_t generation);
+  /// How long the next wait may block: until the next timer deadline (nullopt: no timer).
+  std::optional<std::chrono::steady_clock::duration> untilNextTimer();
 
   const base::Clock& clock_;
   asio::io_context io_{1};  // concurrency hint 1: one thread per loop
   asio::executor_work_guard<asio::io_context::executor_type> work_;
   base::TimerQueue timers_;
-  asio::steady_timer wake_;
-  std::optional<base::MonoTime> armed_;
-  std::uint64_t generation_ = 0;
   std::atomic<bool> stopRequested_{false};
   std::atomic<std::thread::id> thread_{};
 };

@@ -62,6 +62,39 @@ TEST(EventLoop, RealClockTimerWakesTheLoop) {
   EXPECT_TRUE(loop.runUntil([&] { return fired; }));
 }
 
+// run() waits for I/O only until the next deadline: a timer scheduled from a handler with
+// a deadline earlier than the one run() was waiting for still fires on time (the test is
+// bounded by a watchdog that stops the loop after 10 s and makes it fail).
+TEST(EventLoop, RunWakesForTheEarliestTimerScheduledFromAHandler) {
+  base::SystemClock clock;
+  EventLoop loop(clock);
+  std::atomic<bool> watchdog{false};
+  bool early = false;
+  bool late = false;
+  loop.schedule(60s, [&] { late = true; });
+  loop.post([&] {
+    loop.timers().schedule(2ms, [&] {
+      early = true;
+      loop.stop();
+    });
+  });
+  std::atomic<bool> done{false};
+  std::thread guard([&] {
+    for (int i = 0; i < 1000 && !done; ++i) std::this_thread::sleep_for(10ms);
+    if (!done) {
+      watchdog = true;
+      loop.stop();
+    }
+  });
+  loop.run();
+  done = true;
+  guard.join();
+  EXPECT_FALSE(watchdog);
+  EXPECT_TRUE(early);
+  EXPECT_FALSE(late);
+  EXPECT_EQ(loop.timers().pending(), 1u);
+}
+
 TEST(EventLoop, CancelledTimerDoesNotRun) {
   base::ManualClock clock;
   EventLoop loop(clock);
