@@ -22,6 +22,13 @@
 namespace trunkline::sip::detail {
 
 /// One bound UDP socket; receives with recvmmsg() into buffers allocated once.
+///
+/// Sends made while it delivers a receive batch (the responses and relayed requests that
+/// batch produces) are queued, in order, and leave with one sendmmsg() when the batch has
+/// been handled; sends made at any other time (timers, posted work) go out at once. A
+/// datagram queued this way is reported sent (true) when queued; if the kernel then refuses
+/// it, that is counted (sendErrors), logged, and reported through
+/// TransportHandler::onSendFailed, as for stream transports.
 class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
  public:
   UdpSocket(TransportLayer& layer, asio::io_context& io);
@@ -32,8 +39,15 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   const net::Address& local() const { return local_; }
 
  private:
+  struct Queued {
+    net::Address to;
+    std::size_t offset;  // into outBytes_
+    std::size_t size;
+  };
   void wait();
   void onReadable();
+  bool sendNow(const net::Address& to, std::string_view bytes);
+  void flushQueued();
 
   TransportLayer* layer_;
   asio::ip::udp::socket socket_;
@@ -44,6 +58,13 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   std::vector<mmsghdr> msgs_;
   std::vector<iovec> iovs_;
   std::vector<sockaddr_storage> names_;
+  // Send batching (see the class comment); the vectors keep their capacity.
+  bool batching_ = false;
+  bool flushing_ = false;  // a send-failure handler may send or close: no re-entry
+  std::vector<Queued> outQueue_;
+  std::string outBytes_;
+  std::vector<mmsghdr> outMsgs_;
+  std::vector<iovec> outIovs_;
 };
 
 /// A TCP or TLS listening socket.

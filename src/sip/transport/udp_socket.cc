@@ -1,5 +1,6 @@
 // UDP: batched receive with recvmmsg() on the native handle when Asio reports the socket
-// readable; sendto() for sending. Receive buffers are allocated once per socket.
+// readable; what handling a receive batch sends leaves with one sendmmsg() after it, other
+// sends with sendto(). Receive buffers are allocated once per socket.
 #include <sys/socket.h>
 
 #include <cerrno>
@@ -15,6 +16,9 @@ namespace trunkline::sip::detail {
 namespace {
 // recvmmsg() rounds per readiness notification before yielding to other handlers.
 constexpr int kRoundsPerWake = 8;
+// Datagrams queued during one receive batch before they are flushed early (bounds the
+// queue whatever a handler does; a batch normally produces about one send per message).
+constexpr std::size_t kMaxQueuedSends = 64;
 
 bool isKeepAlive(std::string_view d) {
   // A STUN message (RFC 5389 §6: top two bits 0, magic cookie at offset 4), as sent for
@@ -118,6 +122,7 @@ void UdpSocket::onReadable() {
       return;
     }
     ++counters.recvBatches;
+    batching_ = true;
     for (int i = 0; i < n; ++i) {
       const mmsghdr& m = msgs_[static_cast<std::size_t>(i)];
       const std::string_view bytes(static_cast<const char*>(m.msg_hdr.msg_iov->iov_base),
@@ -139,8 +144,11 @@ void UdpSocket::onReadable() {
       } else {
         layer_->deliver(bytes, flow, /*datagram=*/true);
       }
-      if (closed_) return;  // the handler shut us down
+      if (closed_) return;  // the handler shut us down (close() sent what was queued)
     }
+    batching_ = false;
+    flushQueued();
+    if (closed_) return;                     // a send-failure handler shut us down
     if (static_cast<unsigned>(n) < batch) {  // drained for now
       wait();
       return;
@@ -154,6 +162,14 @@ void UdpSocket::onReadable() {
 
 bool UdpSocket::sendTo(const net::Address& to, std::string_view bytes) {
   if (closed_) return false;
+  if (!batching_ || flushing_) return sendNow(to, bytes);
+  if (outQueue_.size() >= kMaxQueuedSends) flushQueued();
+  outQueue_.push_back(Queued{to, outBytes_.size(), bytes.size()});
+  outBytes_.append(bytes);
+  return true;
+}
+
+bool UdpSocket::sendNow(const net::Address& to, std::string_view bytes) {
   for (;;) {
     const ssize_t n = ::sendto(socket_.native_handle(), bytes.data(), bytes.size(),
                                MSG_DONTWAIT | MSG_NOSIGNAL, to.sockaddrPtr(), to.sockaddrLen());
@@ -164,8 +180,65 @@ bool UdpSocket::sendTo(const net::Address& to, std::string_view bytes) {
   }
 }
 
+void UdpSocket::flushQueued() {
+  const std::size_t count = outQueue_.size();
+  if (count == 0 || flushing_) return;
+  flushing_ = true;
+  outMsgs_.assign(count, mmsghdr{});
+  outIovs_.resize(count);
+  for (std::size_t i = 0; i < count; ++i) {
+    const Queued& q = outQueue_[i];
+    // outBytes_ no longer grows from here on: pointers into it stay valid.
+    outIovs_[i].iov_base = outBytes_.data() + q.offset;
+    outIovs_[i].iov_len = q.size;
+    msghdr& h = outMsgs_[i].msg_hdr;
+    h.msg_name = const_cast<sockaddr*>(q.to.sockaddrPtr());
+    h.msg_namelen = q.to.sockaddrLen();
+    h.msg_iov = &outIovs_[i];
+    h.msg_iovlen = 1;
+  }
+  std::size_t done = 0;
+  std::size_t guard = 0;  // each pass sends or skips at least one datagram
+  while (done < count && guard++ <= count) {
+    const int n = ::sendmmsg(socket_.native_handle(), outMsgs_.data() + done,
+                             static_cast<unsigned>(count - done), MSG_DONTWAIT | MSG_NOSIGNAL);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) {
+      --guard;
+      continue;
+    }
+    // Datagram `done` was refused (n < 0; errno says why): it was reported sent when it
+    // was queued, so take that back, report it, and go on with the next one.
+    const int err = n < 0 ? errno : EIO;
+    const Queued& q = outQueue_[done];
+    TransportCounters& counters = layer_->counters_;
+    if (counters.packetsOut > 0) --counters.packetsOut;
+    counters.bytesOut -= std::min<std::uint64_t>(counters.bytesOut, q.size);
+    ++counters.sendErrors;
+    layer_->warn("udp:{} sendmmsg to {} failed: {}", local_, q.to, std::strerror(err));
+    if (layer_->handler_ != nullptr) {
+      Flow flow;
+      flow.kind = TransportKind::Udp;
+      flow.local = local_;
+      flow.remote = q.to;
+      layer_->handler_->onSendFailed(
+          flow, base::Error(base::Errc::Io, fmt::format("sendmmsg: {}", std::strerror(err))));
+    }
+    ++done;
+  }
+  outQueue_.clear();
+  outBytes_.clear();
+  flushing_ = false;
+  if (outBytes_.capacity() > 1024 * 1024) outBytes_.shrink_to_fit();  // one odd burst
+}
+
 void UdpSocket::close() {
   if (closed_) return;
+  batching_ = false;
+  flushQueued();  // what the current batch produced still leaves
   closed_ = true;
   std::error_code ec;
   socket_.close(ec);

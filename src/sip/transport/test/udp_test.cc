@@ -66,6 +66,54 @@ TEST_F(UdpPair, HundredDatagramsBatchedAndAnswered) {
   EXPECT_TRUE(serverRec.errors.empty());
 }
 
+// What handling one receive batch sends leaves after the batch (sendmmsg): every datagram,
+// in the order sent, and a datagram the kernel refuses (port 0: EINVAL) is reported through
+// onSendFailed and the counters without holding up the others.
+TEST_F(UdpPair, SendsOfOneBatchLeaveInOrderAndRefusalsAreReported) {
+  open("127.0.0.1");
+  const net::Address nowhere = *net::Address::fromIp("127.0.0.1", 0);
+  serverRec.hook = [&](SipMessage& m, const Flow& f) {
+    auto back = server.responseFlow(m.topVia(), f);
+    ASSERT_TRUE(back);
+    EXPECT_TRUE(server.send(*back, testing::okFor(m)));
+    EXPECT_TRUE(server.send(Flow{TransportKind::Udp, serverAddr, nowhere, 0}, "refused"));
+    const int i = std::stoi(std::string(m.callId().substr(5)));  // "call-<i>"
+    EXPECT_TRUE(server.send(Flow{TransportKind::Udp, serverAddr, clientAddr, 0},
+                            testing::request(1000 + i)));
+  };
+  constexpr int kCount = 40;
+  for (int i = 0; i < kCount; ++i) ASSERT_TRUE(client.send(toServer(), testing::request(i)));
+  ASSERT_TRUE(loop.runUntil([&] { return clientRec.messages.size() == 2 * kCount; }));
+  loop.poll();
+
+  ASSERT_EQ(clientRec.messages.size(), static_cast<std::size_t>(2 * kCount));
+  for (int i = 0; i < kCount; ++i) {  // loopback keeps one socket's order
+    const auto& ok = clientRec.messages[static_cast<std::size_t>(2 * i)];
+    const auto& req = clientRec.messages[static_cast<std::size_t>(2 * i + 1)];
+    EXPECT_FALSE(ok.request);
+    EXPECT_EQ(ok.callId, fmt::format("call-{}", i));
+    EXPECT_TRUE(req.request);
+    EXPECT_EQ(req.callId, fmt::format("call-{}", 1000 + i));
+  }
+  EXPECT_LT(server.counters().recvBatches, static_cast<std::uint64_t>(kCount));  // batched
+  ASSERT_EQ(serverRec.sendFailures.size(), static_cast<std::size_t>(kCount));
+  for (const auto& f : serverRec.sendFailures) {
+    EXPECT_EQ(f.flow.remote, nowhere);
+    EXPECT_EQ(f.flow.local, serverAddr);
+  }
+  EXPECT_EQ(server.counters().sendErrors, static_cast<std::uint64_t>(kCount));
+  EXPECT_EQ(server.counters().packetsOut, static_cast<std::uint64_t>(2 * kCount));
+}
+
+// Outside a receive batch (here: before the loop runs) a refused datagram is refused at once.
+TEST_F(UdpPair, SendOutsideABatchFailsAtOnce) {
+  open("127.0.0.1");
+  const net::Address nowhere = *net::Address::fromIp("127.0.0.1", 0);
+  EXPECT_FALSE(server.send(Flow{TransportKind::Udp, serverAddr, nowhere, 0}, "refused"));
+  EXPECT_EQ(server.counters().sendErrors, 1u);
+  EXPECT_TRUE(serverRec.sendFailures.empty());
+}
+
 TEST_F(UdpPair, Ipv6RoundTrip) {
   open("::1");
   serverRec.hook = [&](SipMessage& m, const Flow& f) {
