@@ -280,22 +280,75 @@ def uac(workdir, name, server, rate, calls, hold_ms, limit, timeout):
                        "-timeout", f"{timeout}s", "-timeout_error", "-recv_timeout", "10000"])
 
 
+def thread_cpu_ns(pgid):
+    """CPU time per thread over the group ("main" = each process's first thread; the others
+    by name and id), for the per-thread split."""
+    out = {}
+    for pid in group_pids(pgid):
+        for tid in glob.glob(f"/proc/{pid}/task/*"):
+            try:
+                with open(os.path.join(tid, "comm")) as f:
+                    name = f.read().strip()
+                t = int(os.path.basename(tid))
+                name = "main" if t == pid else f"{name}/{t - pid}"
+                with open(os.path.join(tid, "schedstat")) as f:
+                    out[name] = out.get(name, 0) + int(f.read().split()[0])
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def start_attached(cmd, server, tag, workdir):
+    """--attach: a profiler (perf, strace) on the server for one measured run, in a group of
+    its own so it is stopped (SIGINT, which both tools handle) by that group only."""
+    if not cmd or server.name not in cmd.get("servers", ()):
+        return None
+    text = cmd["cmd"].format(pid=server.proc.pid, tag=tag, dir=workdir)
+    out = open(os.path.join(workdir, f"{tag}.attach.txt"), "wb")
+    proc = subprocess.Popen(text, shell=True, stdout=out, stderr=subprocess.STDOUT,
+                            start_new_session=True)
+    time.sleep(0.5)  # let it attach before the load starts
+    return proc, out
+
+
+def stop_attached(att):
+    if not att:
+        return
+    proc, out = att
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGINT)
+        try:
+            proc.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(5)
+    out.close()
+
+
 def load_run(workdir, tag, server, args):
     """One measured run; returns a dict of results or raises when calls failed."""
     timeout = int(args.calls / args.rate + args.hold_ms / 1000 + 60)
     p = uac(workdir, tag, server, args.rate, args.calls, args.hold_ms, args.calls, timeout)
+    att = start_attached(getattr(args, "attach_cmd", None), server, tag, workdir)
     before = cpu_ns(server.proc.pid)
+    threads_before = thread_cpu_ns(server.proc.pid)
     t0 = time.monotonic()
     p.start()
     rc = p.wait(timeout + 30)
     wall = time.monotonic() - t0
     time.sleep(0.5)  # the CDR writer's last batch (20 ms) is part of the cost
     used = cpu_ns(server.proc.pid) - before
+    threads_after = thread_cpu_ns(server.proc.pid)
+    stop_attached(att)
     st = p.stats()
     ok, failed = int(st.get("SuccessfulCall(C)", 0)), int(st.get("FailedCall(C)", 0))
     res = {"server": server.name, "tag": tag, "rc": rc, "ok": ok, "failed": failed,
            "cpu_s": used / 1e9, "wall_s": wall,
            "cpu_us_per_call": used / 1e3 / ok if ok else float("nan")}
+    if ok:
+        res["threads_us_per_call"] = {
+            name: round((ns - threads_before.get(name, 0)) / 1e3 / ok, 1)
+            for name, ns in sorted(threads_after.items())}
     print(json.dumps(res), flush=True)
     return res
 
@@ -321,11 +374,22 @@ def main():
     ap.add_argument("--kamailio-children", type=int, default=1,
                     help="Kamailio UDP workers (1, like --threads 1 for Trunkline: more workers reorder 180/200, which SIPp rejects)")
     ap.add_argument("--max-rate", default="", help="comma-separated rates to try for the zero-failure ceiling")
+    ap.add_argument("--servers", default="trunkline,kamailio",
+                    help="phase 1 servers, comma-separated (trunkline alone for quick iterations; "
+                         "the ratio needs both)")
+    ap.add_argument("--attach", default="",
+                    help="command run beside each measured Trunkline run of phase 1, e.g. "
+                         "'perf record -e cpu-clock -g -p {pid} -o {dir}/{tag}.perf' or "
+                         "'strace -c -f -p {pid}'; its output goes to <workdir>/<tag>.attach.txt "
+                         "(use --keep)")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
+    servers = [x for x in args.servers.split(",") if x]
+    if any(x not in ("trunkline", "kamailio") for x in servers):
+        sys.exit("--servers: trunkline and/or kamailio")
     if not SIPP:
         sys.exit("sipp not found (Debian package sip-tester)")
-    if not os.path.exists(KAMAILIO):
+    if "kamailio" in servers and not os.path.exists(KAMAILIO):
         sys.exit("kamailio not found: scripts/install-deps.sh --bench installs it (Debian package)")
     binary = args.binary or build_release()
     workdir = tempfile.mkdtemp(prefix="tl-callbench-")
@@ -339,14 +403,18 @@ def main():
         time.sleep(0.5)
         # Phase 1: alternate, a fresh server per run (same starting state every time).
         for r in range(args.rounds):
-            for make in (lambda: TrunklineServer(binary, workdir, carrier_port),
-                         lambda: KamailioServer(workdir, carrier_port, args.kamailio_children)):
-                srv = make()
+            makers = {"trunkline": lambda: TrunklineServer(binary, workdir, carrier_port),
+                      "kamailio": lambda: KamailioServer(workdir, carrier_port,
+                                                         args.kamailio_children)}
+            for name in servers:
+                srv = makers[name]()
                 try:
                     warm = uac(workdir, f"{srv.name}-warm{r}", srv, args.rate, min(1000, args.calls),
                                args.hold_ms, args.calls, 120)
                     warm.start().wait(200)
-                    res = load_run(workdir, f"{srv.name}-r{r}", srv, args)
+                    sub = argparse.Namespace(**vars(args))
+                    sub.attach_cmd = {"cmd": args.attach, "servers": ("trunkline",)} if args.attach else None
+                    res = load_run(workdir, f"{srv.name}-r{r}", srv, sub)
                 finally:
                     srv.stop()
                 if srv.name == "trunkline":
@@ -360,9 +428,14 @@ def main():
             summary[name] = {"runs": runs, "median_cpu_us_per_call":
                              statistics.median(good) if good else None}
         t, k = summary["trunkline"]["median_cpu_us_per_call"], summary["kamailio"]["median_cpu_us_per_call"]
-        print(f"# phase 1: CPU per completed call at {args.rate} CPS, {args.hold_ms} ms calls: "
-              f"trunkline {t:.1f} us, kamailio {k:.1f} us, ratio trunkline/kamailio {t / k:.3f}"
-              if t and k else "# phase 1: a server had failed calls; see the runs")
+        if t and k:
+            print(f"# phase 1: CPU per completed call at {args.rate} CPS, {args.hold_ms} ms calls: "
+                  f"trunkline {t:.1f} us, kamailio {k:.1f} us, ratio trunkline/kamailio {t / k:.3f}")
+        elif len(servers) == 1 and (t or k):
+            print(f"# phase 1: CPU per completed call at {args.rate} CPS, {args.hold_ms} ms calls: "
+                  f"{servers[0]} {t or k:.1f} us (one server only: no ratio)")
+        else:
+            print("# phase 1: a server had failed calls; see the runs")
 
         # Phase 2: memory per held call, and CPU per call with them held.
         if args.held:
