@@ -73,7 +73,11 @@ TransactionLayer::~TransactionLayer() {
 // ---- plumbing ---------------------------------------------------------------------------
 
 base::TimerId TransactionLayer::arm(std::uint64_t id, TimerName name, base::Duration after) {
-  return timers_.schedule(after, [this, id, name] { onTimer(id, name); });
+  // Two words of capture fit std::function's inline buffer: no allocation per timer. Ids
+  // count up from 1 and never reach 2^56.
+  const std::uint64_t packed = (id << 8) | static_cast<std::uint8_t>(name);
+  return timers_.schedule(
+      after, [this, packed] { onTimer(packed >> 8, static_cast<TimerName>(packed & 0xff)); });
 }
 
 void TransactionLayer::disarm(base::TimerId& timer) {
@@ -119,7 +123,7 @@ void TransactionLayer::endClient(ClientTxn& t) {
   disarm(t.timeout);
   disarm(t.linger);
   disarm(t.trying);
-  auto idx = clientIndex_.find(t.key);
+  auto idx = clientIndex_.find(std::string_view(t.key));
   if (idx != clientIndex_.end() && idx->second == t.id) clientIndex_.erase(idx);
   ++counters_.clientTerminated;
   auto it = clients_.find(t.id);
@@ -136,7 +140,7 @@ void TransactionLayer::endServer(ServerTxn& t) {
   disarm(t.linger);
   disarm(t.trying);
   if (t.rfc2543) {
-    auto [b, e] = server2543Index_.equal_range(t.key);
+    auto [b, e] = server2543Index_.equal_range(std::string_view(t.key));
     for (auto i = b; i != e; ++i) {
       if (i->second == t.id) {
         server2543Index_.erase(i);
@@ -144,7 +148,7 @@ void TransactionLayer::endServer(ServerTxn& t) {
       }
     }
   } else {
-    auto idx = serverIndex_.find(t.key);
+    auto idx = serverIndex_.find(std::string_view(t.key));
     if (idx != serverIndex_.end() && idx->second == t.id) serverIndex_.erase(idx);
   }
   ++counters_.serverTerminated;
@@ -199,11 +203,11 @@ ServerTxn* TransactionLayer::createServer(SipMessage msg, const Flow& from) {
   t.reliable = isReliable(from.kind);
   if (txn_detail::hasMagicCookie(t.request.topVia().branch)) {
     txn_detail::serverKey(t.request.topVia(), t.request.methodText(), t.key);
-    serverIndex_.emplace(t.key, t.id);
+    serverIndex_.emplace(std::string_view(t.key), t.id);
   } else {
     t.rfc2543 = true;
     txn_detail::server2543Key(t.request, t.key);
-    server2543Index_.emplace(t.key, t.id);
+    server2543Index_.emplace(std::string_view(t.key), t.id);
   }
   ++counters_.serverCreated;
   servers_.emplace(t.id, std::move(owned));
@@ -369,7 +373,7 @@ base::Result<ClientTransactionHandle> TransactionLayer::sendRequest(std::string_
     ++counters_.clientTerminated;
     return base::fail(base::Errc::Io, "transport failed to send the request");
   }
-  clientIndex_.emplace(t.key, t.id);
+  clientIndex_.emplace(std::string_view(t.key), t.id);
   clients_.emplace(t.id, std::move(owned));
   if (t.invite)
     startClientInvite(t);

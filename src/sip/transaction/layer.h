@@ -29,14 +29,13 @@ namespace trunkline::sip {
 namespace txn_detail {
 struct ClientTxn;
 struct ServerTxn;
-struct StringHash {
-  using is_transparent = void;
-  std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
-};
+// Index keys are views of the `key` string each transaction record owns (the record is heap
+// allocated and its key never changes while indexed; endClient/endServer unindex it before
+// it is freed), so indexing a transaction copies no string.
 template <class V>
-using StringMap = std::unordered_map<std::string, V, StringHash, std::equal_to<>>;
+using StringMap = std::unordered_map<std::string_view, V>;
 template <class V>
-using StringMultiMap = std::unordered_multimap<std::string, V, StringHash, std::equal_to<>>;
+using StringMultiMap = std::unordered_multimap<std::string_view, V>;
 enum class TimerName : std::uint8_t;
 }  // namespace txn_detail
 
