@@ -12,8 +12,10 @@
 // reason, summed over every call), so the generator's loss figure can be cross-checked.
 #include <poll.h>
 #include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -21,6 +23,7 @@
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -49,6 +52,7 @@ struct Options {
   unsigned minPort = 20000;
   unsigned maxPort = 39999;
   unsigned maxSeconds = 900;
+  unsigned paceUs = 0;  // 0: the engine's own worker threads
 };
 
 [[noreturn]] void usage(const char* error) {
@@ -56,7 +60,7 @@ struct Options {
                "bench_relay_server: %s\n"
                "usage: bench_relay_server [--calls N] [--workers N] [--local IP]\n"
                "  [--peer-a IP] [--peer-b IP] [--peer-port P] [--peer-sockets S]\n"
-               "  [--min-port P] [--max-port P] [--max-seconds S]\n",
+               "  [--min-port P] [--max-port P] [--max-seconds S] [--pace-us US]\n",
                error);
   std::exit(2);
 }
@@ -95,9 +99,12 @@ Options parseArgs(int argc, char** argv) {
       o.maxPort = number(v, 65535);
     else if (arg == "--max-seconds")
       o.maxSeconds = number(v, 86400);
+    else if (arg == "--pace-us")
+      o.paceUs = number(v, 100000);
     else
       usage("unknown option");
   }
+  if (o.paceUs > 0 && o.workers != 1) usage("--pace-us drives one worker");
   if (o.workers == 0 || o.peerSockets == 0 || o.peerPort + o.peerSockets > 65536)
     usage("bad workers/peer sockets");
   return o;
@@ -169,7 +176,26 @@ int main(int argc, char** argv) {
                         ports->leg(media::Leg::B).rtp.port());
   }
   json += "]}";
-  engine.start();
+  // --pace-us: an experiment, not the engine's production loop. One thread drives the
+  // worker through pollOnce() and, after a round that relayed something, sleeps for the
+  // pace so that the next round finds packets on many sockets: fewer wake-ups (and context
+  // switches) per packet, at the price of up to that much added latency.
+  std::atomic<bool> pacing{opt.paceUs > 0};
+  std::thread driver;
+  if (opt.paceUs > 0) {
+    driver = std::thread([&] {
+      const timespec pace{0, static_cast<long>(opt.paceUs) * 1000};
+      while (pacing.load(std::memory_order_relaxed)) {
+        if (engine.pollOnce(std::chrono::milliseconds(20)) == 0) continue;
+        // A round serves at most 64 ready sockets: drain the rest before sleeping.
+        for (int i = 0; i < 10000 && engine.pollOnce(std::chrono::milliseconds(0)) > 0; ++i) {
+        }
+        ::nanosleep(&pace, nullptr);
+      }
+    });
+  } else {
+    engine.start();
+  }
   std::printf("%s\n", json.c_str());
   std::fflush(stdout);
 
@@ -180,6 +206,8 @@ int main(int argc, char** argv) {
     const int n = ::poll(&p, 1, 200);
     if (n > 0) break;  // a line, end of file or a hang-up: all mean stop
   }
+  pacing = false;
+  if (driver.joinable()) driver.join();
   engine.stop();
 
   media::DirectionStats total;

@@ -16,17 +16,21 @@ relay); latency (receive time minus the send time in the payload). A run of rtp_
 without a relay (--direct) gives the generator's own latency floor.
 
 Phases, in one invocation so that every ratio comes from the same machine state:
-  0. the latency floor (no relay) at --calls;
-  1. --rounds rounds alternating Trunkline and rtpengine at --calls: CPU per packet (median,
-     ratio), latency;
+  0. per fixed load in --calls: the latency floor (no relay), then
+  1. --rounds rounds alternating Trunkline and rtpengine: CPU per packet (median, ratio),
+     latency;
   2. (unless --no-ladder) a ladder of call counts (--ladder) for each relay: the highest
-     count with loss under --max-loss (0.1%); a relay leaves the ladder at its first failure.
+     count with loss under --max-loss (0.1%); a relay leaves the ladder at its first failure
+     (or at a void step, where the generator could not offer the load);
+  3. (with --syscalls, run before the ladder) system calls per relayed packet of each relay
+     (perf stat on the syscall tracepoints).
 
 Every process is started by this script in its own session and stopped by its PID; every
 wait is bounded.
 
-Usage: bench/media/run_relay_bench.py [--build-dir DIR] [--calls 500] [--rounds 3]
-           [--duration 20] [--ladder 500,1000,2000,3000,4000] [--threads 1] [--out FILE]
+Usage: bench/media/run_relay_bench.py [--build-dir DIR] [--calls 200,500] [--rounds 3]
+           [--duration 20] [--ladder 500,1000,1500,2000] [--threads 1] [--rt-prio 10]
+           [--syscalls] [--out FILE]
 """
 import argparse
 import json
@@ -228,6 +232,8 @@ class TrunklineRelay:
                "--peer-a", GEN_A_IP, "--peer-b", GEN_B_IP, "--peer-port", str(GEN_PORT),
                "--peer-sockets", str(GEN_SOCKETS), "--min-port", str(TL_PORTS[0]),
                "--max-port", str(TL_PORTS[1]), "--max-seconds", "900"]
+        if self.args.tl_pace_us:
+            cmd += ["--pace-us", str(self.args.tl_pace_us)]
         self.p = subprocess.Popen(niced(self.args, cmd), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   text=True, start_new_session=True)
         info = json.loads(read_line(self.p, 120))
@@ -436,6 +442,9 @@ def main():
                     help="run relays and generator at this nice value (e.g. -5 on a busy host)")
     ap.add_argument("--rt-prio", type=int, default=0,
                     help="run relays and generator SCHED_FIFO at this priority (chrt -f)")
+    ap.add_argument("--tl-pace-us", type=int, default=0,
+                    help="experiment: drive Trunkline's worker with pollOnce() and sleep this"
+                         " long after each busy round (fewer wake-ups per packet)")
     ap.add_argument("--syscalls", action="store_true",
                     help="also count system calls per packet of each relay (perf stat)")
     ap.add_argument("--out", help="write every run as JSON here")
