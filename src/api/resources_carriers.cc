@@ -44,6 +44,7 @@ std::optional<HttpResponse> applyCarrier(const Json& body, Carrier& c, std::opti
   if (!id && !body.contains("gateways")) f.error("gateways", "is required");
   if (const Json* list = f.array("gateways")) {
     std::vector<storage::Gateway> gws;
+    const auto before = invalid.size();
     for (std::size_t i = 0; i < list->size(); ++i) {
       const auto path = fmt::format("gateways[{}]", i);
       const auto& j = (*list)[i];
@@ -68,7 +69,8 @@ std::optional<HttpResponse> applyCarrier(const Json& body, Carrier& c, std::opti
       g.u32("weight", gw.weight, 1, 65535);
       gws.push_back(std::move(gw));
     }
-    if (gws.empty() && invalid.empty()) f.error("gateways", "needs at least one gateway");
+    if (list->empty() && invalid.size() == before)
+      f.error("gateways", "needs at least one gateway");
     c.gateways = std::move(gws);
   }
   if (body.contains("credential")) {
@@ -123,6 +125,7 @@ std::optional<HttpResponse> applyRoute(const Json& body, Route& r, std::optional
   if (!id && !body.contains("targets")) f.error("targets", "is required");
   if (const Json* list = f.array("targets")) {
     std::vector<storage::RouteTarget> targets;
+    const auto before = invalid.size();
     for (std::size_t i = 0; i < list->size(); ++i) {
       const auto path = fmt::format("targets[{}]", i);
       const auto& j = (*list)[i];
@@ -138,7 +141,7 @@ std::optional<HttpResponse> applyRoute(const Json& body, Route& r, std::optional
       t.u32("weight", target.weight, 1, 65535);
       targets.push_back(target);
     }
-    if (targets.empty() && invalid.empty()) f.error("targets", "needs at least one carrier");
+    if (list->empty() && invalid.size() == before) f.error("targets", "needs at least one carrier");
     r.targets = std::move(targets);
   }
   if (const Json* list = f.array("failover_codes")) {

@@ -8,6 +8,8 @@
 #include <fmt/format.h>
 #include <asio/signal_set.hpp>
 
+#include "api/api.h"
+#include "api/api_thread.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "call/sip_service.h"
@@ -17,6 +19,8 @@
 #include "sip/transport/listen_spec.h"
 #include "sip/transport/transport_layer.h"
 #include "storage/data_dir.h"
+#include "storage/sqlite/api_key_store.h"
+#include "storage/sqlite/config_store.h"
 #include "storage/sqlite/database.h"
 
 namespace trunkline::app {
@@ -57,6 +61,73 @@ int startupError(const std::string& message) {
   TL_LOG_ERROR("startup failed: {}", message);
   std::fprintf(stderr, "trunkline: %s\n", message.c_str());
   return 1;
+}
+
+// The REST API: its own database connection and stores, used only by the API thread.
+struct ApiNode {
+  std::unique_ptr<storage::sqlite::Database> db;
+  std::unique_ptr<storage::sqlite::SqliteConfigStore> config;
+  std::unique_ptr<storage::sqlite::SqliteApiKeyStore> keys;
+  std::unique_ptr<api::CoreDeps> deps;
+  api::Router router;
+  std::unique_ptr<api::ApiService> service;
+  std::unique_ptr<api::ApiThread> thread;
+  std::string url;
+};
+
+// Starts the API of [api]. Null (and no error) when it is disabled, or when the built-in
+// default address is taken: only an address the config names must be available.
+base::Result<std::unique_ptr<ApiNode>> startApi(const ops::NodeConfig& cfg,
+                                                const std::string& dbPath,
+                                                const base::Clock& clock) {
+  const auto& a = cfg.api;
+  if (!a.enabled) return std::unique_ptr<ApiNode>();
+  auto node = std::make_unique<ApiNode>();
+  auto db = storage::sqlite::Database::open(dbPath);
+  if (!db) return tl::unexpected(db.error());
+  node->db = std::move(*db);
+  node->config = std::make_unique<storage::sqlite::SqliteConfigStore>(*node->db);
+  node->keys = std::make_unique<storage::sqlite::SqliteApiKeyStore>(*node->db);
+  auto* config = node->config.get();
+  node->deps = std::make_unique<api::CoreDeps>(api::CoreDeps{
+      *node->config, *node->keys, clock, cfg.sip.realm, [config]() -> base::Result<void> {
+        auto v = config->configVersion();
+        if (!v) return tl::unexpected(v.error());
+        return {};
+      }});
+  api::registerCoreRoutes(node->router, *node->deps);
+  node->service = std::make_unique<api::ApiService>(node->router, *node->keys, clock,
+                                                    api::ServiceOptions{a.rateLimit, a.burst});
+
+  api::HttpServerOptions opts;
+  auto listen = net::Address::parse(a.listen);
+  if (!listen) return base::fail(base::Errc::Config, fmt::format("[api] listen '{}'", a.listen));
+  opts.listen = *listen;
+  opts.maxConnections = a.maxConnections;
+  opts.requestTimeout = std::chrono::seconds(a.requestTimeoutS);
+  opts.idleTimeout = std::chrono::seconds(a.idleTimeoutS);
+  opts.limits.maxBodyBytes = a.maxBodyBytes;
+  if (a.tls) {
+    net::TlsFiles files{a.certificate, a.privateKey, "", false};
+    if (a.certificate.empty()) files = {cfg.tls->certificate, cfg.tls->privateKey, "", false};
+    auto ctx = net::makeTlsServerContext(files);
+    if (!ctx) return tl::unexpected(ctx.error());
+    opts.tls = *ctx;
+  }
+  auto* service = node->service.get();
+  node->thread = std::make_unique<api::ApiThread>(
+      clock, opts, [service](const api::HttpRequest& r) { return service->handle(r); });
+  auto bound = node->thread->start();
+  if (!bound) {
+    if (!a.listenConfigured) {
+      TL_LOG_WARN("API not started: default address {} unavailable ({}); set [api] listen",
+                  a.listen, bound.error().message);
+      return std::unique_ptr<ApiNode>();
+    }
+    return base::fail(bound.error().code, fmt::format("[api] listen {}", bound.error().message));
+  }
+  node->url = fmt::format("{}://{}", a.tls ? "https" : "http", bound->toString());
+  return node;
 }
 
 }  // namespace
@@ -122,6 +193,10 @@ int runServer(const ops::NodeConfig& cfg) {
   Inbound inbound(transactions, service);
   transport.setHandler(&inbound);
 
+  auto apiNode = startApi(cfg, dataDir->file("trunkline.db"), clock);
+  if (!apiNode) return startupError(apiNode.error().message);
+  if (*apiNode) listening += fmt::format(", api {}", (*apiNode)->url);
+
   asio::signal_set signals(loop.io(), SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int sig) {
     if (ec) return;
@@ -135,6 +210,7 @@ int runServer(const ops::NodeConfig& cfg) {
   TL_LOG_INFO("trunkline ready: node {} listening on {}; data directory {} (schema v{})",
               (*db)->nodeId(), listening, dataDir->path(), (*db)->schemaVersion());
   loop.run();
+  if (*apiNode) (*apiNode)->thread->stop();
   transport.setHandler(nullptr);
   (*calls)->stop();
   TL_LOG_INFO("trunkline stopped");
