@@ -195,7 +195,8 @@ class Server:
 class TrunklineServer(Server):
     name = "trunkline"
 
-    def __init__(self, binary, workdir, carrier_port):
+    def __init__(self, binary, workdir, carrier_port, name="trunkline"):
+        self.name = name
         self.dir = tempfile.mkdtemp(prefix="trunkline-", dir=workdir)  # fresh database each time
         self.port = free_port(SERVER_IP)
         self.data = os.path.join(self.dir, "data")
@@ -382,11 +383,16 @@ def main():
                          "'perf record -e cpu-clock -g -p {pid} -o {dir}/{tag}.perf' or "
                          "'strace -c -f -p {pid}'; its output goes to <workdir>/<tag>.attach.txt "
                          "(use --keep)")
+    ap.add_argument("--baseline", default="",
+                    help="a second trunkline binary (e.g. the commit before a change) measured in "
+                         "the same phase 1 rotation: A/B under the same machine state")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     args = ap.parse_args()
     servers = [x for x in args.servers.split(",") if x]
     if any(x not in ("trunkline", "kamailio") for x in servers):
         sys.exit("--servers: trunkline and/or kamailio")
+    if args.baseline:
+        servers.insert(0, "baseline")
     if not SIPP:
         sys.exit("sipp not found (Debian package sip-tester)")
     if "kamailio" in servers and not os.path.exists(KAMAILIO):
@@ -398,12 +404,14 @@ def main():
     carrier = Sipp(workdir, "carrier", os.path.join(ROOT, "bench", "calls", "uas_answer_rr.xml"),
                    CARRIER_IP, carrier_port,
                    extra=["-timeout", "3600s"]).start()
-    results = {"trunkline": [], "kamailio": []}
+    results = {"trunkline": [], "kamailio": [], "baseline": []}
     try:
         time.sleep(0.5)
         # Phase 1: alternate, a fresh server per run (same starting state every time).
         for r in range(args.rounds):
             makers = {"trunkline": lambda: TrunklineServer(binary, workdir, carrier_port),
+                      "baseline": lambda: TrunklineServer(args.baseline, workdir, carrier_port,
+                                                          name="baseline"),
                       "kamailio": lambda: KamailioServer(workdir, carrier_port,
                                                          args.kamailio_children)}
             for name in servers:
@@ -417,7 +425,7 @@ def main():
                     res = load_run(workdir, f"{srv.name}-r{r}", srv, sub)
                 finally:
                     srv.stop()
-                if srv.name == "trunkline":
+                if srv.name in ("trunkline", "baseline"):
                     res["cdrs"] = srv.cdr_count()  # answered CDR rows, warm-up included
                     print(f"# {res['tag']}: {res['cdrs']} answered CDRs in the database", flush=True)
                 results[srv.name].append(res)
@@ -436,6 +444,10 @@ def main():
                   f"{servers[0]} {t or k:.1f} us (one server only: no ratio)")
         else:
             print("# phase 1: a server had failed calls; see the runs")
+        b = summary["baseline"]["median_cpu_us_per_call"]
+        if b and t:
+            print(f"# phase 1: baseline {b:.1f} us" + (f" (ratio to kamailio {b / k:.3f})" if k else "")
+                  + f"; trunkline/baseline {t / b:.3f}")
 
         # Phase 2: memory per held call, and CPU per call with them held.
         if args.held:
