@@ -13,11 +13,13 @@
 #include "billing/cdr_writer.h"
 #include "billing/store_sink.h"
 #include "call/b2bua.h"
+#include "call/media_anchor.h"
 #include "call/prober.h"
 #include "call/sip_service.h"
 #include "call/trunk_policy.h"
 #include "fraud/channel_limiter.h"
 #include "fraud/cps_limiter.h"
+#include "media/engine.h"
 #include "registrar/registrar.h"
 #include "registrar/registration_writer.h"
 #include "routing/health.h"
@@ -132,6 +134,8 @@ struct CallStack::Impl {
   std::unique_ptr<routing::SplitMix64> routeRandom;
   std::unique_ptr<call::TrunkPolicy> policy;
   std::unique_ptr<WriterSink> writerSink;
+  std::unique_ptr<media::MediaEngine> mediaEngine;
+  std::unique_ptr<call::AnchoredMedia> anchor;
   std::unique_ptr<call::B2bua> b2bua;
   std::unique_ptr<call::Prober> prober;
 
@@ -165,9 +169,52 @@ struct CallStack::Impl {
   }
   void applySnapshot();
   void refreshLoop();
+  base::Result<void> startMedia();
   void recordProbe(const call::ProbeResult& r);
   void publishHealth(bool force);
 };
+
+// The relay (its own worker threads) and the anchor the B2BUA uses on this shard. Relay
+// addresses: [media] address/address6, else the SIP listener's of the same family.
+base::Result<void> CallStack::Impl::startMedia() {
+  const auto& m = cfg.media;
+  call::AnchoredMediaConfig acfg;
+  acfg.poorMosThreshold = m.poorMos;
+  auto pick = [&](const std::string& configured, int family) -> std::optional<net::Address> {
+    if (!configured.empty()) return net::Address::fromIp(configured, 0);
+    for (auto kind : {sip::TransportKind::Udp, sip::TransportKind::Tcp, sip::TransportKind::Tls})
+      if (auto a = transport.listenAddress(kind, family)) return net::Address::fromIp(a->ip(), 0);
+    return std::nullopt;
+  };
+  acfg.ipv4 = pick(m.address, AF_INET);
+  acfg.ipv6 = pick(m.address6, AF_INET6);
+  if (!acfg.ipv4 && !acfg.ipv6)
+    return base::fail(base::Errc::Config,
+                      "[media] has no relay address: set 'address' (or 'address6'), or listen "
+                      "for SIP on an IP address");
+  media::MediaEngineConfig ecfg;
+  ecfg.ports.minPort = static_cast<std::uint16_t>(m.portMin);
+  ecfg.ports.maxPort = static_cast<std::uint16_t>(m.portMax);
+  ecfg.ports.socketOptions.dscp = static_cast<int>(m.dscp);
+  ecfg.workers = m.workers;
+  ecfg.relay.noMediaTimeout = std::chrono::seconds(m.noMediaTimeoutS);
+  ecfg.relay.holdTimeout = std::chrono::seconds(m.holdTimeoutS);
+  mediaEngine =
+      std::make_unique<media::MediaEngine>(clock, ecfg, [this](const media::MediaEvent& e) {
+        // A relay worker thread: hand the event to the shard that owns the calls.
+        loop.post([this, e] {
+          if (anchor) anchor->dispatch(e);
+        });
+      });
+  if (auto r = mediaEngine->init(); !r)
+    return base::fail(r.error().code, "media relay: " + r.error().message);
+  mediaEngine->start();
+  anchor = std::make_unique<call::AnchoredMedia>(*mediaEngine, acfg, random.nextU64());
+  TL_LOG_INFO("media relay on {}{}{} ports {}-{}, {} worker(s)", acfg.ipv4 ? acfg.ipv4->ip() : "",
+              acfg.ipv4 && acfg.ipv6 ? " and " : "", acfg.ipv6 ? acfg.ipv6->ip() : "", m.portMin,
+              m.portMax, m.workers);
+  return {};
+}
 
 void CallStack::Impl::recordProbe(const call::ProbeResult& r) {
   if (health->recordProbe(r.gatewayId, r.ok))
@@ -322,6 +369,10 @@ base::Result<std::unique_ptr<CallStack>> CallStack::create(const ops::NodeConfig
   call::B2buaConfig bcfg;
   bcfg.userAgent = cfg.sip.serverHeader.empty() ? "Trunkline" : cfg.sip.serverHeader;
   bcfg.localAddress = d->localAddress();
+  if (cfg.media.enabled) {
+    if (auto r = d->startMedia(); !r) return tl::unexpected(r.error());
+    bcfg.media = d->anchor.get();
+  }
   d->b2bua =
       std::make_unique<call::B2bua>(loop.timers(), bcfg, *d->policy, *d->writerSink, d->random);
   d->cdrWriter->start();
@@ -367,6 +418,7 @@ void CallStack::stop() {
   if (d.refresher.joinable()) d.refresher.join();
   if (d.prober) d.prober->stop();
   d.publishHealth(true);  // the last state this node saw (its updated_ms then ages)
+  if (d.mediaEngine) d.mediaEngine->stop();
   d.cdrWriter->stop();
   d.regWriter->stop();
   auto stats = d.cdrWriter->stats();

@@ -22,8 +22,8 @@
 
 #include "base/timer_queue.h"
 #include "call/client_sink.h"
+#include "call/media.h"
 #include "call/policy.h"
-#include "call/sdp_rewrite.h"
 #include "sip/auth/random.h"
 #include "sip/transaction/layer.h"
 
@@ -40,6 +40,8 @@ struct B2buaConfig {
   /// Dead-dialog detection on established calls (an in-dialog OPTIONS on both legs this
   /// often; 408/481/timeout → the call is ended). Zero turns it off.
   base::Duration deadDialogInterval = std::chrono::seconds(120);
+  /// Media anchoring (null: session descriptions pass unchanged). Outlives the B2bua.
+  MediaAnchor* media = nullptr;
 };
 
 /// Plain counters for metrics (shard thread only).
@@ -117,6 +119,10 @@ class B2bua final : public ClientSink {
   void finish(Call& call, storage::Disposition disposition, int code, std::string reason,
               storage::HangupBy by);
   void hangupBoth(Call& call, storage::HangupBy by, std::string reason);
+  void onNoMedia(Call& call);
+  /// The offer for the current target through the call's media (call.calleeOffer); false
+  /// with the SIP code to record when it cannot be carried (488, or 503 without ports).
+  bool prepareOffer(Call& call, const Target& target, int& failCode);
   std::string newTag();
   std::string newUuid();
   std::int64_t wallMs() const;

@@ -190,6 +190,16 @@ void B2bua::onInvite(sip::ServerTransactionHandle txn, const sip::SipMessage& in
   // What the outbound INVITE needs from the caller's (nothing else is carried over).
   if (const auto* ct = invite.header(sip::HeaderId::ContentType)) call.offerType = ct->value;
   call.offerBody = std::string(invite.body());
+  call.offerInInvite = !call.offerBody.empty();
+  if (config_.media) {
+    const std::uint64_t id = call.id;
+    call.media = config_.media->open(id, [this, id] {
+      ended_.clear();
+      if (Call* c = findCall(id)) onNoMedia(*c);
+    });
+    call.media->setCodecs(call.context.codecs);
+    call.media->setFamily(Leg::Caller, from.remote.family());
+  }
   if (const auto* pai = invite.header(sip::HeaderId::PAssertedIdentity))
     call.assertedIdentity = pai->value;
   call.maxForwards = invite.maxForwards() > 0 ? invite.maxForwards() - 1 : 69;
@@ -374,6 +384,27 @@ void B2bua::hangupBoth(Call& call, storage::HangupBy by, std::string reason) {
   finish(call, storage::Disposition::Answered, call.cdr.finalCode, call.cdr.finalReason, by);
 }
 
+void B2bua::onNoMedia(Call& call) {
+  // Before the answer nothing need flow (ringing without early media); the relay's timer
+  // restarts with the answer's update.
+  if (call.state != CallState::Answered && call.state != CallState::Confirmed) return;
+  call.noMedia = true;
+  hangupBoth(call, storage::HangupBy::System, "no media");
+}
+
+bool B2bua::prepareOffer(Call& call, const Target& target, int& failCode) {
+  call.calleeOffer = call.offerBody;
+  if (!call.media || call.offerBody.empty()) return true;
+  call.media->setFamily(Leg::Callee, target.destination.family());
+  auto passed = detail::passBody(call, Leg::Caller, SdpRole::Offer, call.offerType, call.offerBody);
+  if (!passed) {
+    failCode = 488;
+    return false;
+  }
+  call.calleeOffer = std::move(*passed);
+  return true;
+}
+
 void B2bua::finish(Call& call, storage::Disposition disposition, int code, std::string reason,
                    storage::HangupBy by) {
   if (call.state == CallState::Done) return;
@@ -385,6 +416,9 @@ void B2bua::finish(Call& call, storage::Disposition disposition, int code, std::
   timers_.cancel(call.reliable.timer);
 
   storage::Cdr& cdr = call.cdr;
+  if (call.media) call.media->close(cdr);
+  if (call.noMedia && disposition == storage::Disposition::Answered)
+    disposition = storage::Disposition::NoMedia;
   cdr.endMs = wallMs();
   if (cdr.answerMs > 0) {
     cdr.durationMs = cdr.endMs - cdr.answerMs;
@@ -398,6 +432,7 @@ void B2bua::finish(Call& call, storage::Disposition disposition, int code, std::
     case storage::Disposition::Answered: break;
     case storage::Disposition::Cancelled: ++counters_.cancelled; break;
     case storage::Disposition::Rejected: break;
+    case storage::Disposition::NoMedia: break;
     default: ++counters_.failed; break;
   }
   ++counters_.ended;

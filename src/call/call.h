@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "base/timer_queue.h"
+#include "call/media.h"
 #include "call/policy.h"
-#include "call/sdp_rewrite.h"
 #include "sip/dialog/dialog.h"
 #include "sip/transaction/transaction.h"
 #include "storage/model.h"
@@ -91,6 +91,10 @@ struct Call {
   // What the outbound INVITE is built from (copied out of the caller's INVITE).
   std::string offerType;
   std::string offerBody;
+  bool offerInInvite = false;        // the caller's INVITE carried the offer (else its 2xx does)
+  std::string calleeOffer;           // offerBody as sent to the current target (media anchored)
+  std::unique_ptr<CallMedia> media;  // null: bodies pass unchanged
+  bool noMedia = false;              // ended by the relay's no-media timeout
   std::string assertedIdentity;
   int maxForwards = 70;
 
@@ -136,6 +140,11 @@ struct Orphan {
 /// §9.1: the CANCEL for an INVITE we sent (same Request-URI, Call-ID, From, To, CSeq
 /// number and top Via).
 std::optional<std::string> buildCancel(std::string_view inviteBytes);
+
+/// A body crossing from leg `from` to the other: session descriptions go through the
+/// call's media (anchoring); others pass. nullopt: a description that cannot be carried.
+std::optional<std::string> passBody(Call& call, Leg from, SdpRole role,
+                                    std::string_view contentType, std::string_view body);
 
 inline std::size_t idx(Leg l) {
   return static_cast<std::size_t>(l);

@@ -79,6 +79,16 @@ void B2bua::tryNext(Call& call) {
     ca.target = flowText(call.calleeFlow);
     ca.startMs = wallMs();
     call.cdr.attempts.push_back(std::move(ca));
+    if (int code = 0; !prepareOffer(call, t, code)) {
+      // Nothing of the offer can be carried (no acceptable codec): no target will do better.
+      auto& failed = call.cdr.attempts.back();
+      failed.sipCode = code;
+      failed.reason = "offer not acceptable";
+      failed.endMs = wallMs();
+      call.failures.emplace_back(code, "Not Acceptable Here");
+      call.attempt.reset();
+      break;
+    }
     if (sendInvite(call, {})) {
       call.attempt->ringTimer = schedule(call, t.ringTimeout, &B2bua::onRingTimeout);
       return;

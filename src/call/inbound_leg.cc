@@ -22,9 +22,6 @@ namespace trunkline::call {
 
 using detail::CallState;
 
-std::string passBody(const detail::Call& call, Leg towards, std::string_view contentType,
-                     std::string_view body);
-
 std::string B2bua::respondCaller(Call& call, int code, std::string_view reason, std::string extra,
                                  std::string_view contentType, std::string_view body) {
   const sip::SipMessage* invite = layer_->request(call.inviteTxn);
@@ -84,7 +81,10 @@ void B2bua::relayProvisional(Call& call, const sip::SipMessage& rsp) {
   }
   std::string_view ct;
   if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
-  std::string body = passBody(call, Leg::Caller, ct, rsp.body());
+  auto passed = passBody(call, Leg::Callee, call.offerInInvite ? SdpRole::Answer : SdpRole::Offer,
+                         ct, rsp.body());
+  std::string body = passed ? std::move(*passed) : std::string();
+  if (body.empty()) ct = {};  // early media we cannot anchor: ring without it
   std::string sent =
       respondCaller(call, rsp.statusCode(), rsp.reasonPhrase(), std::move(extra), ct, body);
   if (reliable && call.caller100rel && !sip::isReliable(call.callerFlow.kind)) {
@@ -107,7 +107,10 @@ void B2bua::relayAnswer(Call& call, const sip::SipMessage& rsp) {
   if (!config_.userAgent.empty()) extra += fmt::format("Server: {}\r\n", config_.userAgent);
   std::string_view ct;
   if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
-  std::string body = passBody(call, Leg::Caller, ct, rsp.body());
+  auto passed = passBody(call, Leg::Callee, call.offerInInvite ? SdpRole::Answer : SdpRole::Offer,
+                         ct, rsp.body());
+  std::string body = passed ? std::move(*passed) : std::string();
+  if (body.empty()) ct = {};  // an answer we cannot anchor is not leaked: none is sent
   auto bytes = sip::makeResponse(*invite, rsp.statusCode(), rsp.reasonPhrase(),
                                  call.caller.localTag, extra, ct, body);
   if (auto r = layer_->respond(call.inviteTxn, bytes); !r) {
@@ -170,7 +173,9 @@ void B2bua::onAckFrom(Call& call, Leg leg, const sip::SipMessage& ack) {
   if (p.relayAckCSeq) {
     std::string_view ct;
     if (const auto* f = ack.header(sip::HeaderId::ContentType)) ct = f->value;
-    std::string body = passBody(call, other(leg), ct, ack.body());
+    auto passed = passBody(call, leg, SdpRole::Answer, ct, ack.body());
+    std::string body = passed ? std::move(*passed) : std::string();
+    if (body.empty()) ct = {};
     sendAck(call, other(leg), *p.relayAckCSeq, ct, body);
   }
   if (leg == Leg::Caller && call.state == CallState::Answered) {

@@ -24,8 +24,6 @@ using detail::CallState;
 using detail::ClientRef;
 using detail::RefKind;
 
-std::string passBody(const detail::Call& call, Leg towards, std::string_view contentType,
-                     std::string_view body);
 std::string flowText(const sip::Flow& f);
 
 std::string B2bua::buildInvite(Call& call, std::uint32_t cseq, std::string_view authHeader) {
@@ -57,8 +55,8 @@ std::string B2bua::buildInvite(Call& call, std::uint32_t cseq, std::string_view 
     auto colon = authHeader.find(':');
     b.header(authHeader.substr(0, colon), authHeader.substr(colon + 2));
   }
-  if (!call.offerType.empty() || !call.offerBody.empty())
-    b.body(call.offerType, passBody(call, Leg::Callee, call.offerType, call.offerBody));
+  if (!call.offerType.empty() || !call.calleeOffer.empty())
+    b.body(call.offerType, call.calleeOffer);
   return b.finish();
 }
 

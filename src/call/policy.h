@@ -42,6 +42,9 @@ struct CallContext {
   base::Duration maxDuration{0};  // 0 = unlimited
   /// Copy the caller's P-Asserted-Identity to the callee (trusted peers only).
   bool passAssertedIdentity = false;
+  /// The customer trunk's allowed codecs in preference order (empty: any); every offer of
+  /// the call is filtered by them.
+  std::vector<std::string> codecs;
 };
 
 /// Our credentials towards a carrier that challenges us (401/407), answered once per try.

@@ -23,13 +23,19 @@ using detail::CallState;
 using detail::ClientRef;
 using detail::RefKind;
 
-std::string passBody(const detail::Call& call, Leg towards, std::string_view contentType,
-                     std::string_view body) {
-  // Only session descriptions go through the media hook; other bodies (DTMF relay, ...) pass.
-  if (contentType.size() >= 15 && (contentType.substr(0, 15) == "application/sdp" ||
-                                   contentType.substr(0, 15) == "application/SDP"))
-    return rewriteSdp(body, SdpContext{call.id, towards});
-  return std::string(body);
+std::optional<std::string> detail::passBody(detail::Call& call, Leg from, SdpRole role,
+                                            std::string_view contentType, std::string_view body) {
+  // Only session descriptions go through the media; other bodies (DTMF relay, ...) pass.
+  const bool sdp = contentType.size() >= 15 && (contentType.substr(0, 15) == "application/sdp" ||
+                                                contentType.substr(0, 15) == "application/SDP");
+  if (!sdp || body.empty() || !call.media) return std::string(body);
+  auto r = call.media->relay(from, role, body);
+  if (!r) {
+    TL_LOG_INFO("call {}: session description from the {} not carried: {}", call.cdr.callUuid,
+                from == Leg::Caller ? "caller" : "callee", r.error().message);
+    return std::nullopt;
+  }
+  return std::move(*r);
 }
 
 namespace {
@@ -127,7 +133,14 @@ void B2bua::relayRequest(Call& call, Leg from, sip::ServerTransactionHandle txn,
     extra += fmt::format("Event: {}\r\n", ev->value);
   std::string_view ct;
   if (const auto* f = req.header(sip::HeaderId::ContentType)) ct = f->value;
-  std::string body = passBody(call, to, ct, req.body());
+  // A body in INVITE/UPDATE is an offer; in PRACK, the answer to one in a reliable 1xx.
+  auto passed = passBody(call, from, m == sip::Method::Prack ? SdpRole::Answer : SdpRole::Offer, ct,
+                         req.body());
+  if (!passed) {
+    (void)layer_->respond(txn, sip::makeResponse(req, 488));
+    return;
+  }
+  std::string body = std::move(*passed);
   ClientRef ref{0, RefKind::Relay, to, txn};
   if (!sendInDialog(call, to, req.methodText(), ref, std::move(extra), ct, body)) {
     (void)layer_->respond(txn, sip::makeResponse(req, m == sip::Method::Invite ? 500 : 481));
@@ -170,7 +183,11 @@ void B2bua::relayResponse(Call& call, const ClientRef& ref, const sip::SipMessag
   }
   std::string_view ct;
   if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
-  std::string body = passBody(call, back, ct, rsp.body());
+  // The answer to the request's offer, or an offer when the request had none.
+  auto passed = passBody(call, ref.leg, req->body().empty() ? SdpRole::Offer : SdpRole::Answer, ct,
+                         rsp.body());
+  std::string body = passed ? std::move(*passed) : std::string();
+  if (body.empty()) ct = {};  // a description we could not carry goes as none
   auto bytes = sip::makeResponse(*req, code, rsp.reasonPhrase(), {}, extra, ct, body);
   if (ref.method == sip::Method::Invite && ok) {
     (void)layer_->respond(ref.server, bytes);

@@ -112,6 +112,7 @@ Admission TrunkPolicy::outbound(const InviteInfo& info, const storage::ConfigSna
   ctx.trunkId = trunk->id;
   ctx.toE164 = *to;
   ctx.maxDuration = std::chrono::seconds(trunk->maxDurationS);
+  ctx.codecs = trunk->codecs;
   auto from = routing::normalizeE164(account->country, userOf(invite.from().uri));
   ctx.fromE164 = from ? *from : std::string();
   ctx.callerId.displayName = unquote(invite.from().displayName);
@@ -182,6 +183,7 @@ Admission TrunkPolicy::inbound(const InviteInfo& info, const storage::ConfigSnap
   ctx.callerId.user = std::string(fromUser);
   ctx.callerId.displayName = unquote(invite.from().displayName);
   ctx.maxDuration = std::chrono::seconds(trunk->maxDurationS);
+  ctx.codecs = trunk->codecs;
 
   if (!d_.channels.tryAcquire(trunk->id, trunk->channelLimit))
     return reject(486, "Busy Here",

@@ -96,7 +96,7 @@ NodeConfig build(const toml::value& root, const std::string& file) {
   NodeConfig cfg;
   cfg.sourceFile = file;
   forEachKey(
-      file, root, "", {"node", "sip", "tls", "api"},
+      file, root, "", {"node", "sip", "tls", "api", "media"},
       [&](const std::string& k, const toml::value& v) {
         if (!v.is_table()) bad(file, v, fmt::format("'{}' must be a table ([{}])", k, k));
         if (k == "node") {
@@ -210,6 +210,49 @@ NodeConfig build(const toml::value& root, const std::string& file) {
           if (a.certificate.empty() != a.privateKey.empty())
             bad(file, v, "[api] 'certificate' and 'private_key' go together");
           if (!a.certificate.empty()) a.tls = true;
+        } else if (k == "media") {
+          auto& m = cfg.media;
+          forEachKey(file, v, "media",
+                     {"enabled", "address", "address6", "port_min", "port_max", "workers",
+                      "no_media_timeout_s", "hold_timeout_s", "dscp", "poor_mos"},
+                     [&](const std::string& key, const toml::value& x) {
+                       if (key == "enabled") {
+                         if (!x.is_boolean()) bad(file, x, "'enabled' must be true or false");
+                         m.enabled = x.as_boolean();
+                       } else if (key == "address" || key == "address6") {
+                         auto ip = getString(file, x, key);
+                         auto a = net::Address::fromIp(ip, 0);
+                         if (!a || a->isV6() != (key == "address6"))
+                           bad(file, x,
+                               fmt::format("'{}' = '{}': expected an {} address literal", key, ip,
+                                           key == "address6" ? "IPv6" : "IPv4"));
+                         (key == "address" ? m.address : m.address6) = ip;
+                       } else if (key == "port_min") {
+                         m.portMin = getUint(file, x, key, 1024, 65534);
+                       } else if (key == "port_max") {
+                         m.portMax = getUint(file, x, key, 1025, 65535);
+                       } else if (key == "workers") {
+                         m.workers = getUint(file, x, key, 1, 64);
+                       } else if (key == "no_media_timeout_s") {
+                         m.noMediaTimeoutS = getUint(file, x, key, 5, 86'400);
+                       } else if (key == "hold_timeout_s") {
+                         m.holdTimeoutS = getUint(file, x, key, 5, 7 * 86'400);
+                       } else if (key == "dscp") {
+                         m.dscp = getUint(file, x, key, 0, 63);
+                       } else if (key == "poor_mos") {
+                         if (!x.is_floating() && !x.is_integer())
+                           bad(file, x, "'poor_mos' must be a number between 1 and 5");
+                         m.poorMos = x.is_floating() ? x.as_floating()
+                                                     : static_cast<double>(x.as_integer());
+                         if (m.poorMos < 1 || m.poorMos > 5)
+                           bad(file, x, "'poor_mos' must be a number between 1 and 5");
+                       }
+                     });
+          if (m.portMax < m.portMin + 3)
+            bad(file, v,
+                fmt::format("port_max ({}) must be at least port_min ({}) + 3 (one RTP/RTCP pair "
+                            "per leg)",
+                            m.portMax, m.portMin));
         } else if (k == "tls") {
           TlsConfig t;
           forEachKey(file, v, "tls", {"certificate", "private_key", "ca_file"},

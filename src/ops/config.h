@@ -62,6 +62,22 @@ struct ApiConfig {
   std::uint32_t maxBodyBytes = 256 * 1024;
 };
 
+/// The media relay (media/). On by default: every call's RTP goes through the node.
+struct MediaConfig {
+  bool enabled = true;
+  /// Relay addresses, bound and written into SDP (IP literals). Empty: the address of the
+  /// first SIP listener of that family (so the quick start relays on 127.0.0.1).
+  std::string address;   // IPv4
+  std::string address6;  // IPv6
+  std::uint32_t portMin = 20000;
+  std::uint32_t portMax = 39999;
+  std::uint32_t workers = 1;
+  std::uint32_t noMediaTimeoutS = 60;  // an answered call with no RTP either way is ended
+  std::uint32_t holdTimeoutS = 3600;   // the same while a side holds
+  std::uint32_t dscp = 46;             // EF on RTP/RTCP
+  double poorMos = 3.1;                // calls below are flagged in the CDR
+};
+
 struct NodeConfig {
   std::string sourceFile;  // empty when built from defaults only
   std::string dataDir = "./data";
@@ -69,6 +85,7 @@ struct NodeConfig {
   std::uint32_t threads = 0;
   base::LogLevel logLevel = base::LogLevel::Info;
   SipConfig sip;
+  MediaConfig media;
   std::optional<TlsConfig> tls;
   ApiConfig api;
 };

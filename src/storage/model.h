@@ -182,6 +182,7 @@ enum class Disposition : std::uint8_t {
   Failed,     // every target failed (5xx, transport), or other errors
   Cancelled,  // the caller hung up before answer
   Rejected,   // refused by policy: auth, ACL, limits, no route, caller ID
+  NoMedia,    // answered, then ended by us because no RTP flowed (media relay timeout)
 };
 
 enum class HangupBy : std::uint8_t { None, Caller, Callee, System };
@@ -200,6 +201,27 @@ struct CdrAttempt {
 };
 
 /// The record of one call attempt, written once when the call ends.
+/// What the media relay saw of one direction of an anchored call.
+struct CdrMediaStream {
+  std::uint64_t packets = 0;   // RTP packets received from this side
+  std::int64_t lost = 0;       // RFC 3550 A.3, from sequence numbers (on the way to us)
+  std::uint32_t jitterUs = 0;  // highest interarrival jitter seen (A.8), microseconds
+  std::uint16_t mosX100 = 0;   // estimated MOS at the receiving end × 100 (0 = no audio)
+
+  bool operator==(const CdrMediaStream&) const = default;
+};
+
+/// CdrMedia::flags
+inline constexpr std::uint8_t kCdrPoorQuality = 1;  // MOS below the configured threshold
+
+struct CdrMedia {
+  bool anchored = false;  // media went through our relay
+  CdrMediaStream fromCaller, fromCallee;
+  std::uint8_t flags = 0;
+
+  bool operator==(const CdrMedia&) const = default;
+};
+
 struct Cdr {
   Id id = 0;
   std::string callUuid;  // our id for the call
@@ -221,6 +243,7 @@ struct Cdr {
   std::string finalReason;
   HangupBy hangupBy = HangupBy::None;
   std::vector<CdrAttempt> attempts;
+  CdrMedia media;
 
   bool operator==(const Cdr&) const = default;
 };

@@ -37,14 +37,15 @@ class OptionsTest(unittest.TestCase):
             self.assertIn("200 OK", out)
 
     def test_only_configured_addresses_listen(self):
-        with Trunkline(listen=None) as tl:
-            # UDP and TCP on the given port; nothing else by us (no TLS port, no API yet).
+        api_port = free_port()
+        with Trunkline(listen=None, config_text=f'[api]\nlisten = "127.0.0.1:{api_port}"\n') as tl:
+            # SIP on UDP and TCP on the given port and the API where the config says; nothing
+            # else (no TLS port, no media ports while no call is up).
             out = subprocess.run(["ss", "-lntupH"], stdout=subprocess.PIPE, text=True).stdout
-            ours = [l for l in out.splitlines() if f"pid={tl.proc.pid}," in l]
-            self.assertEqual(len(ours), 2, out)
-            for l in ours:
-                self.assertIn(f"127.0.0.1:{tl.port}", l)
-
+            ours = sorted(l.split()[0] + " " + l.split()[4]
+                          for l in out.splitlines() if f"pid={tl.proc.pid}," in l)
+            self.assertEqual(ours, sorted([f"udp 127.0.0.1:{tl.port}", f"tcp 127.0.0.1:{tl.port}",
+                                           f"tcp 127.0.0.1:{api_port}"]), out)
 
 if __name__ == "__main__":
     unittest.main()

@@ -70,6 +70,39 @@ TEST(Config, ErrorsNameFileLineAndProblem) {
   expectError("[sip]\nserver_header = \"a\\r\\nX: y\"\n", "control characters");
 }
 
+TEST(Config, MediaSection) {
+  auto cfg = parseConfig(R"([media]
+address = "192.0.2.10"
+address6 = "2001:db8::10"
+port_min = 30000
+port_max = 30999
+workers = 2
+no_media_timeout_s = 30
+dscp = 34
+poor_mos = 3.5
+)",
+                         "m.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_TRUE(cfg->media.enabled);
+  EXPECT_EQ(cfg->media.address, "192.0.2.10");
+  EXPECT_EQ(cfg->media.address6, "2001:db8::10");
+  EXPECT_EQ(cfg->media.portMin, 30000u);
+  EXPECT_EQ(cfg->media.portMax, 30999u);
+  EXPECT_EQ(cfg->media.workers, 2u);
+  EXPECT_EQ(cfg->media.noMediaTimeoutS, 30u);
+  EXPECT_EQ(cfg->media.dscp, 34u);
+  EXPECT_DOUBLE_EQ(cfg->media.poorMos, 3.5);
+  EXPECT_TRUE(parseConfig("", "d.toml")->media.enabled);  // anchored by default
+
+  expectError("[media]\naddress = \"::1\"\n", "bad.toml:2: 'address' = '::1': expected an IPv4");
+  expectError("[media]\naddress6 = \"media.example\"\n", "bad.toml:2: 'address6'");
+  expectError("[media]\nport_min = 30000\nport_max = 30001\n",
+              "port_max (30001) must be at least port_min (30000) + 3");
+  expectError("[media]\ndscp = 64\n", "bad.toml:2: 'dscp' = 64 is out of range");
+  expectError("[media]\npoor_mos = 7\n", "'poor_mos' must be a number between 1 and 5");
+  expectError("[media]\nrelay = 1\n", "bad.toml:2: unknown key 'relay' in [media]");
+}
+
 TEST(Config, SyntaxErrorHasLine) {
   auto cfg = parseConfig("[node]\ndata_dir = \"x\"\nthreads = = 3\n", "syn.toml");
   ASSERT_FALSE(cfg);

@@ -11,7 +11,9 @@ namespace {
 constexpr std::string_view kCdrColumns =
     "id, call_uuid, account_id, trunk_id, number_id, direction, source_address, from_raw, "
     "to_raw, from_e164, to_e164, start_ms, ring_ms, answer_ms, end_ms, duration_ms, billable_s, "
-    "disposition, final_code, final_reason, hangup_by";
+    "disposition, final_code, final_reason, hangup_by, media_anchored, caller_rtp_packets, "
+    "caller_rtp_lost, caller_jitter_us, caller_mos_x100, callee_rtp_packets, callee_rtp_lost, "
+    "callee_jitter_us, callee_mos_x100, quality_flags";
 constexpr std::size_t kMaxPage = 1000;
 }  // namespace
 
@@ -24,14 +26,25 @@ base::Result<std::size_t> SqliteCdrStore::insertBatch(std::span<const Cdr> cdrs)
       auto q = stmts_.get(
           "INSERT INTO cdrs (call_uuid, account_id, trunk_id, number_id, direction, "
           "source_address, from_raw, to_raw, from_e164, to_e164, start_ms, ring_ms, answer_ms, "
-          "end_ms, duration_ms, billable_s, disposition, final_code, final_reason, hangup_by) "
+          "end_ms, duration_ms, billable_s, disposition, final_code, final_reason, hangup_by, "
+          "media_anchored, caller_rtp_packets, caller_rtp_lost, caller_jitter_us, "
+          "caller_mos_x100, callee_rtp_packets, callee_rtp_lost, callee_jitter_us, "
+          "callee_mos_x100, quality_flags) "
           "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
-          "?18, ?19, ?20) ON CONFLICT DO NOTHING");
+          "?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28, ?29, ?30) "
+          "ON CONFLICT DO NOTHING");
       if (!q) return tl::unexpected(q.error());
       q->bindAll(c.callUuid, c.accountId, c.trunkId, c.numberId, static_cast<int>(c.direction),
                  c.sourceAddress, c.fromRaw, c.toRaw, c.fromE164, c.toE164, c.startMs, c.ringMs,
                  c.answerMs, c.endMs, c.durationMs, c.billableS, static_cast<int>(c.disposition),
-                 c.finalCode, c.finalReason, static_cast<int>(c.hangupBy));
+                 c.finalCode, c.finalReason, static_cast<int>(c.hangupBy), c.media.anchored ? 1 : 0,
+                 static_cast<std::int64_t>(c.media.fromCaller.packets), c.media.fromCaller.lost,
+                 static_cast<std::int64_t>(c.media.fromCaller.jitterUs),
+                 static_cast<std::int64_t>(c.media.fromCaller.mosX100),
+                 static_cast<std::int64_t>(c.media.fromCallee.packets), c.media.fromCallee.lost,
+                 static_cast<std::int64_t>(c.media.fromCallee.jitterUs),
+                 static_cast<std::int64_t>(c.media.fromCallee.mosX100),
+                 static_cast<std::int64_t>(c.media.flags));
       if (auto r = q->run(); !r)
         return fail(r.error().code, fmt::format("CDR {}: {}", c.callUuid, r.error().message));
     }
@@ -106,6 +119,14 @@ base::Result<CdrPage> SqliteCdrStore::query(const CdrQuery& cq) {
       c.finalCode = static_cast<int>(q->i64(i++));
       c.finalReason = q->text(i++);
       c.hangupBy = static_cast<HangupBy>(q->i64(i++));
+      c.media.anchored = q->i64(i++) != 0;
+      for (auto* s : {&c.media.fromCaller, &c.media.fromCallee}) {
+        s->packets = static_cast<std::uint64_t>(q->i64(i++));
+        s->lost = q->i64(i++);
+        s->jitterUs = static_cast<std::uint32_t>(q->i64(i++));
+        s->mosX100 = static_cast<std::uint16_t>(q->i64(i++));
+      }
+      c.media.flags = static_cast<std::uint8_t>(q->i64(i++));
       page.cdrs.push_back(std::move(c));
     }
   }

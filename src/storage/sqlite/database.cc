@@ -1,7 +1,7 @@
 #include "storage/sqlite/database.h"
 
-#include "storage/sqlite/schema.h"
 #include "storage/sqlite/api_key_store.h"
+#include "storage/sqlite/schema.h"
 
 #include <sqlite3.h>
 
@@ -19,6 +19,7 @@ const std::vector<Migration> kMigrations = {
     {2, "configuration, registrations and CDRs", schemaV2()},
     {3, "carrier gateway health", schemaV3()},
     {4, "API keys", schemaV4()},
+    {5, "CDR media quality", schemaV5()},
 };
 
 std::string randomNodeId() {

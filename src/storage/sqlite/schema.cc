@@ -226,3 +226,22 @@ CREATE TABLE gateway_status (
 }
 
 }  // namespace trunkline::storage::sqlite
+
+namespace trunkline::storage::sqlite {
+
+std::string_view schemaV5() {
+  return R"sql(
+ALTER TABLE cdrs ADD COLUMN media_anchored INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN caller_rtp_packets INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN caller_rtp_lost INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN caller_jitter_us INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN caller_mos_x100 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN callee_rtp_packets INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN callee_rtp_lost INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN callee_jitter_us INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN callee_mos_x100 INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN quality_flags INTEGER NOT NULL DEFAULT 0;
+)sql";
+}
+
+}  // namespace trunkline::storage::sqlite

@@ -12,5 +12,7 @@ std::string_view schemaV2();
 /// Migration 3: `gateway_status`, each node's view of carrier gateway health (runtime state:
 /// no config_version trigger, no foreign key, so a removed gateway's row just goes stale).
 std::string_view schemaV3();
+/// Migration 5: media quality columns of `cdrs` (what the relay saw of each direction).
+std::string_view schemaV5();
 
 }  // namespace trunkline::storage::sqlite

@@ -205,6 +205,23 @@ TEST_F(RuntimeStoresTest, CdrBatchIsAllOrNothing) {
   EXPECT_EQ(*cdrs.insertBatch(batch), 2u);
 }
 
+TEST_F(RuntimeStoresTest, CdrRoundTripsEveryFieldIncludingMediaQuality) {
+  sqlite::SqliteCdrStore cdrs(*db_);
+  Cdr c = makeCdr(20);  // answered, with two attempts
+  c.ringMs = c.startMs + 1200;
+  c.numberId = 0;
+  c.media.anchored = true;
+  c.media.fromCaller = {3000, 12, 4500, 421};
+  c.media.fromCallee = {2990, -1, 20250, 289};  // duplicates make loss negative (A.3)
+  c.media.flags = kCdrPoorQuality;
+  ASSERT_EQ(*cdrs.insertBatch(std::span<const Cdr>(&c, 1)), 1u);
+  auto page = cdrs.query(CdrQuery{});
+  ASSERT_TRUE(page) << page.error().message;
+  ASSERT_EQ(page->cdrs.size(), 1u);
+  c.id = page->cdrs[0].id;
+  EXPECT_EQ(page->cdrs[0], c);
+}
+
 TEST_F(RuntimeStoresTest, GatewayStatusReplacesOnlyTheNodesOwnRows) {
   sqlite::SqliteGatewayStatusStore store(*db_);
   GatewayStatus a;
