@@ -105,8 +105,7 @@ class AnchoredCallMedia final : public CallMedia {
     bool codecRefused = false;
     if (role == SdpRole::Offer && !codecs_.empty()) {
       for (std::size_t i = 0; i < d.mediaCount(); ++i)
-        if (!sdp::filterCodecs(d, i, sdp::CodecFilter{"audio", codecs_, true}))
-          codecRefused = true;
+        if (!sdp::filterCodecs(d, i, sdp::CodecFilter{"audio", codecs_, true})) codecRefused = true;
     }
     if (streams_.size() < d.mediaCount()) streams_.resize(d.mediaCount());
 
