@@ -17,6 +17,7 @@
 #include <CLI/CLI.hpp>
 
 #include "api/auth.h"
+#include "app/bandwidth_cmd.h"
 #include "app/options.h"
 #include "app/provision.h"
 #include "app/server.h"
@@ -189,6 +190,7 @@ int main(int argc, char** argv) {
   // account/trunk/number/carrier/route/registration/provision: run during parse.
   auto provisioning = app::addProvisionCommands(app);
   auto apiKeys = addApiKeyCommands(app);
+  auto bandwidth = app::addBandwidthCommand(app);
 
   try {
     app.parse(argc, argv);
@@ -197,6 +199,7 @@ int main(int argc, char** argv) {
   }
   if (provisioning->ran()) return provisioning->exitCode();
   if (apiKeys->ran) return apiKeys->exitCode;
+  if (bandwidth->ran) return bandwidth->exitCode;
 
   if (*check) {
     auto cfg = app::resolveConfig(checkOpts);

@@ -1,4 +1,5 @@
 """The binary's command line, config validation, data directory, and clean shutdown."""
+import json
 import os
 import signal
 import sqlite3
@@ -12,6 +13,45 @@ from harness import BINARY, TMP_ROOT, Trunkline, UdpPeer, free_port, status_line
 def run(*args, timeout=20):
     return subprocess.run([BINARY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                           text=True, timeout=timeout)
+
+
+def expected_bps(payload_bytes, ptime_ms, ip=20, link=18, extra=0):
+    """The documented formula (src/media/README.md): (payload + RTP 12 + UDP 8 + IP + link
+    + extra) bytes x 8 bits x (1000 / ptime) packets per second, per call and direction."""
+    return (payload_bytes + 12 + 8 + ip + link + extra) * 8 * 1000 / ptime_ms
+
+
+class BandwidthTest(unittest.TestCase):
+    def bw(self, *args):
+        p = run("bandwidth", "--json", *args)
+        self.assertEqual(p.returncode, 0, p.stderr)
+
+        return json.loads(p.stdout)
+
+    def test_matches_the_formula(self):
+        r = self.bw("--codec", "PCMU", "--ptime", "20", "--calls", "20")
+        self.assertEqual(r["frame_bytes"], 218)
+        self.assertAlmostEqual(r["per_call_bps"], expected_bps(160, 20))  # 87.2 kbit/s
+        self.assertAlmostEqual(r["total_bps"], 20 * expected_bps(160, 20))  # 1.744 Mbit/s
+        self.assertAlmostEqual(r["total_both_directions_bps"], 40 * expected_bps(160, 20))
+        r = self.bw("--codec", "G729", "--ptime", "20")
+        self.assertAlmostEqual(r["per_call_bps"], expected_bps(20, 20))  # 31.2 kbit/s
+        r = self.bw("--codec", "PCMA", "--ptime", "30", "--ipv6", "--vlan", "1", "--srtp")
+        self.assertAlmostEqual(r["per_call_bps"], expected_bps(240, 30, ip=40, link=22, extra=10))
+        r = self.bw("--codec", "PCMU", "--link", "none")
+        self.assertAlmostEqual(r["per_call_bps"], 80000)
+
+    def test_text_output_and_bad_input(self):
+        p = run("bandwidth", "--codec", "PCMU", "--calls", "20")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("87.2 kbit/s each way", p.stdout)
+        self.assertIn("20 calls: 1.744 Mbit/s each way", p.stdout)
+        p = run("bandwidth", "--codec", "speex")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("unknown codec 'speex'", p.stderr)
+        p = run("bandwidth", "--codec", "PCMU", "--ptime", "0")
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("ptime", p.stderr)
 
 
 class CliTest(unittest.TestCase):
