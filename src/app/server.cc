@@ -10,6 +10,7 @@
 
 #include "api/api.h"
 #include "api/api_thread.h"
+#include "api/runtime_routes.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "call/sip_service.h"
@@ -22,6 +23,7 @@
 #include "storage/sqlite/api_key_store.h"
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/runtime_stores.h"
 
 namespace trunkline::app {
 namespace {
@@ -69,6 +71,9 @@ struct ApiNode {
   std::unique_ptr<storage::sqlite::SqliteConfigStore> config;
   std::unique_ptr<storage::sqlite::SqliteApiKeyStore> keys;
   std::unique_ptr<api::CoreDeps> deps;
+  std::unique_ptr<storage::sqlite::SqliteCdrStore> cdrs;
+  std::unique_ptr<storage::sqlite::SqliteGatewayStatusStore> gateways;
+  std::unique_ptr<api::RuntimeDeps> runtime;
   api::Router router;
   std::unique_ptr<api::ApiService> service;
   std::unique_ptr<api::ApiThread> thread;
@@ -96,6 +101,11 @@ base::Result<std::unique_ptr<ApiNode>> startApi(const ops::NodeConfig& cfg,
         return {};
       }});
   api::registerCoreRoutes(node->router, *node->deps);
+  node->cdrs = std::make_unique<storage::sqlite::SqliteCdrStore>(*node->db);
+  node->gateways = std::make_unique<storage::sqlite::SqliteGatewayStatusStore>(*node->db);
+  node->runtime =
+      std::make_unique<api::RuntimeDeps>(api::RuntimeDeps{*node->cdrs, *node->gateways, *config});
+  api::registerRuntimeRoutes(node->router, *node->runtime);
   node->service = std::make_unique<api::ApiService>(node->router, *node->keys, clock,
                                                     api::ServiceOptions{a.rateLimit, a.burst});
 

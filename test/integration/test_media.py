@@ -3,13 +3,17 @@
 relays the packets. Each test checks what each side was told and the CDR's media figures.
 
   CDR disposition NoMedia = 6; hangup_by System = 3."""
+import http.client
+import json
 import math
 import os
 import re
+import subprocess
+import time
 import unittest
 
 from calls import CARRIER_A_IP, PBX_IP, Peer, cdrs, provision, setup_toml
-from harness import Trunkline, free_port
+from harness import BINARY, Trunkline, free_port
 
 ANSWERED, NO_MEDIA = 0, 6
 CALLER, SYSTEM = 1, 3
@@ -63,8 +67,13 @@ class MediaTest(unittest.TestCase):
     def setUp(self):
         self.pbx_port = free_port(PBX_IP)
         self.a_port = free_port(CARRIER_A_IP)
-        self.tl = Trunkline(config_text=MEDIA_CONFIG)
+        self.api_port = free_port()
+        self.tl = Trunkline(config_text=MEDIA_CONFIG + f'[api]\nlisten = "127.0.0.1:{self.api_port}"\n')
         provision(self.tl.data_dir, setup_toml(self.pbx_port, self.a_port, free_port("127.0.0.4")))
+        key = subprocess.run([BINARY, "apikey", "create", "--admin", "--data-dir", self.tl.data_dir],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, timeout=20)
+        self.assertEqual(key.returncode, 0, key.stderr)
+        self.key = key.stdout.strip()
         self.tl.start()
         self.target = f"127.0.0.1:{self.tl.port}"
         self.peers = []
@@ -81,6 +90,25 @@ class MediaTest(unittest.TestCase):
         p.media_port = media_port
         self.peers.append(p)
         return p
+
+    def get(self, path):
+        conn = http.client.HTTPConnection("127.0.0.1", self.api_port, timeout=10)
+        conn.request("GET", path, headers={"Authorization": f"Bearer {self.key}"})
+        resp = conn.getresponse()
+        body = resp.read().decode()
+        conn.close()
+        return resp.status, body
+
+    def cdrs_from_api(self):
+        """The running node's CDRs through the REST API (written within a commit window)."""
+        deadline = time.monotonic() + 5
+        while True:
+            status, body = self.get("/v1/cdrs")
+            self.assertEqual(status, 200, body)
+            items = json.loads(body)["items"]
+            if items or time.monotonic() > deadline:
+                return items
+            time.sleep(0.1)
 
     def finish(self):
         self.assertEqual(self.tl.stop(), 0, self.tl.log_text()[-5000:])
@@ -109,6 +137,17 @@ class MediaTest(unittest.TestCase):
         self.assertNotIn(f"m=audio {carrier.media_port} ", answer)
         self.assertTrue(42000 <= audio_address(offer)[1] <= 42999, offer)
         self.assertTrue(42000 <= audio_address(answer)[1] <= 42999, answer)
+
+        # The same record through the API while the node runs, as JSON and as CSV.
+        (cdr,) = self.cdrs_from_api()
+        self.assertEqual(cdr["disposition"], "answered")
+        self.assertTrue(cdr["media"]["anchored"])
+        self.assertGreater(cdr["media"]["from_caller"]["rtp_packets"], 100, cdr)
+        self.assertGreater(cdr["media"]["from_caller"]["mos"], 4.0, cdr)
+        status, csv = self.get("/v1/cdrs?format=csv&disposition=answered")
+        self.assertEqual(status, 200)
+        self.assertTrue(csv.startswith("id,call_uuid,"), csv)
+        self.assertEqual(len(csv.strip().splitlines()), 2, csv)
 
         (row,) = self.finish()
         self.assertEqual(row["disposition"], ANSWERED)

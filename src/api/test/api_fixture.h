@@ -14,9 +14,11 @@
 
 #include "api/api.h"
 #include "api/json_util.h"
+#include "api/runtime_routes.h"
 #include "storage/sqlite/api_key_store.h"
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/runtime_stores.h"
 
 namespace trunkline::api::testing {
 
@@ -42,6 +44,10 @@ class ApiFixture : public ::testing::Test {
     keys_ = std::make_unique<storage::sqlite::SqliteApiKeyStore>(*db_);
     deps_ = std::make_unique<CoreDeps>(CoreDeps{*config_, *keys_, clock_, "trunkline", {}});
     registerCoreRoutes(router_, *deps_);
+    cdrs_ = std::make_unique<storage::sqlite::SqliteCdrStore>(*db_);
+    gateways_ = std::make_unique<storage::sqlite::SqliteGatewayStatusStore>(*db_);
+    runtime_ = std::make_unique<RuntimeDeps>(RuntimeDeps{*cdrs_, *gateways_, *config_});
+    registerRuntimeRoutes(router_, *runtime_);
     service_ = std::make_unique<ApiService>(router_, *keys_, clock_, ServiceOptions{0, 0});
     admin_ = makeKey(0);
   }
@@ -82,6 +88,9 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<storage::sqlite::SqliteConfigStore> config_;
   std::unique_ptr<storage::sqlite::SqliteApiKeyStore> keys_;
   std::unique_ptr<CoreDeps> deps_;
+  std::unique_ptr<storage::sqlite::SqliteCdrStore> cdrs_;
+  std::unique_ptr<storage::sqlite::SqliteGatewayStatusStore> gateways_;
+  std::unique_ptr<RuntimeDeps> runtime_;
   Router router_;
   std::unique_ptr<ApiService> service_;
   std::string admin_;
