@@ -52,7 +52,10 @@ void NonceCodec::mac(const std::uint8_t* payload, std::size_t len, std::uint8_t*
   msg.insert(msg.end(), payload, payload + len);
   std::array<std::uint8_t, EVP_MAX_MD_SIZE> full{};
   unsigned int outLen = 0;
-  TL_RELEASE_ASSERT(HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()), msg.data(),
+  // Fetched once: OpenSSL 3 looks EVP_sha256() up in its provider tables on every use.
+  static EVP_MD* const kSha256 = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  TL_RELEASE_ASSERT(kSha256 != nullptr);
+  TL_RELEASE_ASSERT(HMAC(kSha256, secret_.data(), static_cast<int>(secret_.size()), msg.data(),
                          msg.size(), full.data(), &outLen) != nullptr);
   std::copy_n(full.begin(), kMac, out16);
 }
