@@ -160,6 +160,48 @@ class MediaTest(unittest.TestCase):
         self.assertGreater(row["caller_mos_x100"], 400, row)  # no loss on loopback
         self.assertEqual(row["quality_flags"], 0, row)
 
+    def test_early_media_reaches_the_caller_through_the_relay(self):
+        # The carrier plays 2 s of audio after its 183; the PBX echoes what it hears.
+        carrier = self.peer("../media/uas_early_media.xml", CARRIER_A_IP, self.a_port)
+        tone_ulaw(os.path.join(carrier.workdir, "tone.ulaw"))  # SIPp reads it at start
+        carrier.start()
+        pbx = self.peer("uac_call.xml", PBX_IP, self.pbx_port, self.target,
+                        extra=["-s", "+14155551234", "-d", "500", "-rtp_echo"])
+        self.assert_ok(pbx.run(), pbx, carrier)
+        self.assert_ok(carrier.wait(), carrier)
+        early = sdp_of(pbx.log(), "SIP/2.0 183")
+        final = sdp_of(pbx.log(), "SIP/2.0 200")
+        self.assertEqual(audio_address(early)[0], "127.0.0.1", early)
+        self.assertEqual(audio_address(early), audio_address(final))  # one relay stream
+        self.assertNotIn(CARRIER_A_IP, early)
+        (row,) = self.finish()
+        self.assertEqual(row["disposition"], ANSWERED)
+        self.assertGreater(row["ring_ms"], 0)
+        # ~100 packets of early media from the callee, echoed back by the caller.
+        self.assertGreater(row["callee_rtp_packets"], 50, row)
+        self.assertGreater(row["caller_rtp_packets"], 50, row)
+
+    def test_hold_and_resume_keep_the_stream_on_the_relay(self):
+        carrier = self.peer("uas_hold.xml", CARRIER_A_IP, self.a_port).start()
+        pbx = self.peer("uac_hold.xml", PBX_IP, self.pbx_port, self.target, extra=["-s", "4155551234"])
+        self.assert_ok(pbx.run(), pbx, carrier)
+        self.assert_ok(carrier.wait(), carrier)
+        log = carrier.log().replace("\r\n", "\n")
+        offers = [b.split("\n\n", 1)[1] for b in log.split("\n\n-----")
+                  if "INVITE sip:" in b and "m=audio" in b]
+        self.assertEqual(len(offers), 3, log[-3000:])  # initial, hold, resume
+        addresses = {audio_address(o) for o in offers}
+        self.assertEqual(len(addresses), 1, offers)  # same relay address and port throughout
+        self.assertEqual(next(iter(addresses))[0], "127.0.0.1")
+        self.assertIn("a=sendonly", offers[1])
+        self.assertNotIn("a=sendonly", offers[2])
+        versions = [int(re.search(r"o=\S+ \d+ (\d+)", o).group(1)) for o in offers]
+        self.assertEqual(versions, sorted(versions))
+        self.assertLess(versions[0], versions[1])  # each changed offer bumps o= (RFC 3264 §8)
+        (row,) = self.finish()
+        self.assertEqual(row["disposition"], ANSWERED)
+        self.assertEqual(row["media_anchored"], 1)
+
     def test_no_media_ends_the_answered_call_with_its_own_disposition(self):
         carrier = self.peer("uas_answer.xml", CARRIER_A_IP, self.a_port).start()
         pbx = self.peer("../media/uac_silent.xml", PBX_IP, self.pbx_port, self.target,
