@@ -49,6 +49,7 @@ SCEN = os.path.join(ROOT, "test", "integration", "scenarios", "calls")
 SERVER_IP, PBX_IP, CARRIER_IP, PBX2_IP = "127.0.0.1", "127.0.0.5", "127.0.0.3", "127.0.0.6"
 USER, PASSWORD, REALM = "bench-pbx", "bench-secret", "trunkline"
 SIPP = shutil.which("sipp")
+MEDIA = False  # --media: Trunkline anchors media (allocates relay ports per call) as well
 KAMAILIO = shutil.which("kamailio") or "/usr/sbin/kamailio"
 
 
@@ -204,7 +205,8 @@ class TrunklineServer(Server):
         with open(cfg, "w") as f:
             f.write(f'[node]\nlog_level = "warn"\nthreads = 1\n\n[sip]\n'
                     f'listen = ["udp:{SERVER_IP}:{self.port}"]\n'
-                    f'digest_algorithms = ["MD5", "SHA-256"]\n')
+                    f'digest_algorithms = ["MD5", "SHA-256"]\n\n[api]\nenabled = false\n\n'
+                    f'[media]\nenabled = {"true" if MEDIA else "false"}\n')
         setup = os.path.join(self.dir, "setup.toml")
         with open(setup, "w") as f:
             f.write(f"""
@@ -387,7 +389,12 @@ def main():
                     help="a second trunkline binary (e.g. the commit before a change) measured in "
                          "the same phase 1 rotation: A/B under the same machine state")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    ap.add_argument("--media", action="store_true",
+                    help="Trunkline anchors media too (relay ports per call; SIPp sends no RTP). "
+                         "Off by default: Kamailio, a signalling proxy, relays no media either")
     args = ap.parse_args()
+    global MEDIA
+    MEDIA = args.media
     servers = [x for x in args.servers.split(",") if x]
     if any(x not in ("trunkline", "kamailio") for x in servers):
         sys.exit("--servers: trunkline and/or kamailio")

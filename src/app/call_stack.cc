@@ -195,6 +195,7 @@ base::Result<void> CallStack::Impl::startMedia() {
   media::MediaEngineConfig ecfg;
   ecfg.ports.minPort = static_cast<std::uint16_t>(m.portMin);
   ecfg.ports.maxPort = static_cast<std::uint16_t>(m.portMax);
+  ecfg.ports.quarantine = std::chrono::seconds(m.portQuarantineS);
   ecfg.ports.socketOptions.dscp = static_cast<int>(m.dscp);
   ecfg.workers = m.workers;
   ecfg.relay.noMediaTimeout = std::chrono::seconds(m.noMediaTimeoutS);

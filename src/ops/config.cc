@@ -213,8 +213,8 @@ NodeConfig build(const toml::value& root, const std::string& file) {
         } else if (k == "media") {
           auto& m = cfg.media;
           forEachKey(file, v, "media",
-                     {"enabled", "address", "address6", "port_min", "port_max", "workers",
-                      "no_media_timeout_s", "hold_timeout_s", "dscp", "poor_mos"},
+                     {"enabled", "address", "address6", "port_min", "port_max", "port_quarantine_s",
+                      "workers", "no_media_timeout_s", "hold_timeout_s", "dscp", "poor_mos"},
                      [&](const std::string& key, const toml::value& x) {
                        if (key == "enabled") {
                          if (!x.is_boolean()) bad(file, x, "'enabled' must be true or false");
@@ -231,6 +231,8 @@ NodeConfig build(const toml::value& root, const std::string& file) {
                          m.portMin = getUint(file, x, key, 1024, 65534);
                        } else if (key == "port_max") {
                          m.portMax = getUint(file, x, key, 1025, 65535);
+                       } else if (key == "port_quarantine_s") {
+                         m.portQuarantineS = getUint(file, x, key, 0, 300);
                        } else if (key == "workers") {
                          m.workers = getUint(file, x, key, 1, 64);
                        } else if (key == "no_media_timeout_s") {

@@ -69,8 +69,13 @@ struct MediaConfig {
   /// first SIP listener of that family (so the quick start relays on 127.0.0.1).
   std::string address;   // IPv4
   std::string address6;  // IPv6
-  std::uint32_t portMin = 20000;
-  std::uint32_t portMax = 39999;
+  /// Each anchored call holds two RTP/RTCP pairs (4 ports) per audio stream, plus
+  /// `portQuarantineS` after it ends: 10000-59999 carries about 12,000 calls at once.
+  std::uint32_t portMin = 10000;
+  std::uint32_t portMax = 59999;
+  /// A released port is not handed out again for this long, so a late packet of the old
+  /// call cannot be latched by a new one (see media/README.md, latching).
+  std::uint32_t portQuarantineS = 8;
   std::uint32_t workers = 1;
   std::uint32_t noMediaTimeoutS = 60;  // an answered call with no RTP either way is ended
   std::uint32_t holdTimeoutS = 3600;   // the same while a side holds

@@ -76,6 +76,7 @@ address = "192.0.2.10"
 address6 = "2001:db8::10"
 port_min = 30000
 port_max = 30999
+port_quarantine_s = 2
 workers = 2
 no_media_timeout_s = 30
 dscp = 34
@@ -89,6 +90,7 @@ poor_mos = 3.5
   EXPECT_EQ(cfg->media.portMin, 30000u);
   EXPECT_EQ(cfg->media.portMax, 30999u);
   EXPECT_EQ(cfg->media.workers, 2u);
+  EXPECT_EQ(cfg->media.portQuarantineS, 2u);
   EXPECT_EQ(cfg->media.noMediaTimeoutS, 30u);
   EXPECT_EQ(cfg->media.dscp, 34u);
   EXPECT_DOUBLE_EQ(cfg->media.poorMos, 3.5);
