@@ -396,12 +396,19 @@ bool B2bua::prepareOffer(Call& call, const Target& target, int& failCode) {
   call.calleeOffer = call.offerBody;
   if (!call.media || call.offerBody.empty()) return true;
   call.media->setFamily(Leg::Callee, target.destination.family());
-  auto passed = detail::passBody(call, Leg::Caller, SdpRole::Offer, call.offerType, call.offerBody);
-  if (!passed) {
-    failCode = 488;
+  const std::string_view ct = call.offerType;
+  if (ct.size() < 15 ||
+      (ct.substr(0, 15) != "application/sdp" && ct.substr(0, 15) != "application/SDP"))
+    return true;  // not a session description: passes as it is
+  auto r = call.media->relay(Leg::Caller, SdpRole::Offer, call.offerBody);
+  if (!r) {
+    // No relay ports is our capacity (503, another node may do); anything else is the
+    // offer itself (488).
+    failCode = r.error().code == base::Errc::Unavailable ? 503 : 488;
+    TL_LOG_INFO("call {}: offer not carried: {}", call.cdr.callUuid, r.error().message);
     return false;
   }
-  call.calleeOffer = std::move(*passed);
+  call.calleeOffer = std::move(*r);
   return true;
 }
 

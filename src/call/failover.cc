@@ -83,9 +83,9 @@ void B2bua::tryNext(Call& call) {
       // Nothing of the offer can be carried (no acceptable codec): no target will do better.
       auto& failed = call.cdr.attempts.back();
       failed.sipCode = code;
-      failed.reason = "offer not acceptable";
+      failed.reason = code == 503 ? "no media relay ports" : "offer not acceptable";
       failed.endMs = wallMs();
-      call.failures.emplace_back(code, "Not Acceptable Here");
+      call.failures.emplace_back(code, code == 503 ? "Media Relay Full" : "Not Acceptable Here");
       call.attempt.reset();
       break;
     }

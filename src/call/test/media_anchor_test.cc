@@ -221,6 +221,19 @@ TEST_F(MediaAnchorTest, IceIsStrippedAndRejectedStreamsStayRejected) {
   EXPECT_EQ(d.media(1).port(), 0);
 }
 
+TEST_F(MediaAnchorTest, NoPortsLeftIsUnavailableNotAMalformedOffer) {
+  Endpoint pbx;
+  std::vector<std::unique_ptr<CallMedia>> calls;
+  base::Result<std::string> last = std::string();
+  for (int i = 0; i < 100 && last; ++i) {  // 200 ports, 4 per call: the 51st has none
+    calls.push_back(anchor_.open(100 + i, {}));
+    last = calls.back()->relay(Leg::Caller, SdpRole::Offer, offerFrom(pbx.port()));
+  }
+  ASSERT_FALSE(last);
+  EXPECT_EQ(last.error().code, base::Errc::Unavailable);
+  EXPECT_EQ(calls.size(), 51u);
+}
+
 TEST_F(MediaAnchorTest, MalformedDescriptionIsRefusedNotRelayed) {
   auto m = anchor_.open(7, {});
   auto r = m->relay(Leg::Caller, SdpRole::Offer, "v=0\r\nthis is not sdp\r\n");
