@@ -1,5 +1,7 @@
 #include "app/call_stack.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <condition_variable>
@@ -192,6 +194,24 @@ base::Result<void> CallStack::Impl::startMedia() {
     return base::fail(base::Errc::Config,
                       "[media] has no relay address: set 'address' (or 'address6'), or listen "
                       "for SIP on an IP address");
+  // Every anchored call holds 4 sockets per audio stream: the descriptor limit, not the
+  // port range, is what usually caps concurrent calls. Take the hard limit, and say what
+  // it allows.
+  rlimit nofile{};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0) {
+    if (nofile.rlim_cur < nofile.rlim_max) {
+      nofile.rlim_cur = nofile.rlim_max;
+      (void)::setrlimit(RLIMIT_NOFILE, &nofile);
+      (void)::getrlimit(RLIMIT_NOFILE, &nofile);
+    }
+    const std::uint64_t byPorts = (m.portMax - m.portMin + 1) / 4;
+    const std::uint64_t byFds = nofile.rlim_cur > 1024 ? (nofile.rlim_cur - 1024) / 4 : 0;
+    if (byFds < byPorts)
+      TL_LOG_WARN(
+          "media: the open-file limit ({}) allows about {} anchored calls at once, the "
+          "port range {}; raise LimitNOFILE / ulimit -n for more",
+          nofile.rlim_cur, byFds, byPorts);
+  }
   media::MediaEngineConfig ecfg;
   ecfg.ports.minPort = static_cast<std::uint16_t>(m.portMin);
   ecfg.ports.maxPort = static_cast<std::uint16_t>(m.portMax);
