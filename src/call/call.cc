@@ -396,10 +396,7 @@ bool B2bua::prepareOffer(Call& call, const Target& target, int& failCode) {
   call.calleeOffer = call.offerBody;
   if (!call.media || call.offerBody.empty()) return true;
   call.media->setFamily(Leg::Callee, target.destination.family());
-  const std::string_view ct = call.offerType;
-  if (ct.size() < 15 ||
-      (ct.substr(0, 15) != "application/sdp" && ct.substr(0, 15) != "application/SDP"))
-    return true;  // not a session description: passes as it is
+  if (!detail::isSdp(call.offerType)) return true;  // not a session description: passes as it is
   auto r = call.media->relay(Leg::Caller, SdpRole::Offer, call.offerBody);
   if (!r) {
     // No relay ports is our capacity (503, another node may do); anything else is the

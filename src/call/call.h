@@ -141,6 +141,9 @@ struct Orphan {
 /// number and top Via).
 std::optional<std::string> buildCancel(std::string_view inviteBytes);
 
+/// Whether a Content-Type names a session description (media type compared without case).
+bool isSdp(std::string_view contentType);
+
 /// A body crossing from leg `from` to the other: session descriptions go through the
 /// call's media (anchoring); others pass. nullopt: a description that cannot be carried.
 std::optional<std::string> passBody(Call& call, Leg from, SdpRole role,

@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "base/strings.h"
 #include "call/b2bua.h"
 #include "call/call.h"
 #include "call/capabilities.h"
@@ -23,12 +24,16 @@ using detail::CallState;
 using detail::ClientRef;
 using detail::RefKind;
 
+bool detail::isSdp(std::string_view contentType) {
+  constexpr std::string_view kSdp = "application/sdp";
+  return contentType.size() >= kSdp.size() &&
+         base::iequals(contentType.substr(0, kSdp.size()), kSdp);
+}
+
 std::optional<std::string> detail::passBody(detail::Call& call, Leg from, SdpRole role,
                                             std::string_view contentType, std::string_view body) {
   // Only session descriptions go through the media; other bodies (DTMF relay, ...) pass.
-  const bool sdp = contentType.size() >= 15 && (contentType.substr(0, 15) == "application/sdp" ||
-                                                contentType.substr(0, 15) == "application/SDP");
-  if (!sdp || body.empty() || !call.media) return std::string(body);
+  if (!isSdp(contentType) || body.empty() || !call.media) return std::string(body);
   auto r = call.media->relay(from, role, body);
   if (!r) {
     TL_LOG_INFO("call {}: session description from the {} not carried: {}", call.cdr.callUuid,
