@@ -20,7 +20,7 @@ PKGS=(
 # Comparison peers of the benchmarks only (`--bench`): daemons whose packages may start a
 # service on a default port, so the build and test path never installs them.
 if [ "${1:-}" = "--bench" ]; then
-  PKGS+=(kamailio rtpengine-daemon)
+  PKGS+=(kamailio rtpengine-daemon wrk)
 fi
 
 missing=()
