@@ -222,6 +222,23 @@ struct CdrMedia {
   bool operator==(const CdrMedia&) const = default;
 };
 
+/// A CDR's rating (billing/rating.h): what the carrier charges us (cost) and what we
+/// charge the customer (price), in minor units of each deck's currency.
+struct CdrRating {
+  bool attempted = false;    // the node rated this record (false: no decks loaded, old record)
+  std::string costUnrated;   // "" = the cost side is rated, else why not ("NoDeck", "NoMatch"...)
+  std::string priceUnrated;  // the same for the price side
+  std::int64_t costMinor = 0;
+  std::int64_t priceMinor = 0;
+  std::optional<std::int64_t> marginMinor;          // price - cost; both rated in one currency
+  std::string costCurrency, priceCurrency;          // ISO 4217 of the decks ("" = unrated)
+  Id costRateId = 0, priceRateId = 0;               // the deck entries applied
+  std::string costPrefix, pricePrefix;              // the prefixes they matched
+  std::uint64_t costBilledS = 0, priceBilledS = 0;  // after minimum and increments
+
+  bool operator==(const CdrRating&) const = default;
+};
+
 struct Cdr {
   Id id = 0;
   std::string callUuid;  // our id for the call
@@ -244,8 +261,42 @@ struct Cdr {
   HangupBy hangupBy = HangupBy::None;
   std::vector<CdrAttempt> attempts;
   CdrMedia media;
+  CdrRating rating;
 
   bool operator==(const Cdr&) const = default;
+};
+
+/// Rate decks (billing/rate_deck.h holds the rules). A cost deck prices what carriers charge
+/// us; a price deck (price plan) what we charge customers.
+enum class DeckKind : std::uint8_t { Cost, Price };
+
+struct RateDeckRecord {
+  Id id = 0;
+  std::string name;              // unique
+  std::string currency = "USD";  // ISO 4217; amounts of calls rated by it are in its minor units
+  DeckKind kind = DeckKind::Price;
+  /// Price decks: the plan of accounts that have none (at most one deck is the default).
+  bool isDefault = false;
+  /// Charge the connection fee on calls of zero billable seconds too.
+  bool chargeFeeOnZeroDuration = false;
+
+  bool operator==(const RateDeckRecord&) const = default;
+};
+
+/// One entry of a deck. Rates and fees are sub-units: 1/10,000 of a minor unit.
+struct RateRecord {
+  Id id = 0;
+  Id deckId = 0;
+  std::string prefix;  // E.164 digits without '+'; "" = any destination
+  std::int64_t perMinuteSub = 0;
+  std::int64_t connectFeeSub = 0;
+  std::uint32_t initialS = 60;
+  std::uint32_t subsequentS = 60;
+  std::uint32_t minimumS = 0;
+  std::int64_t effectiveFromMs = 0;
+  std::int64_t effectiveToMs = INT64_MAX;  // exclusive; INT64_MAX = no end
+
+  bool operator==(const RateRecord&) const = default;
 };
 
 }  // namespace trunkline::storage

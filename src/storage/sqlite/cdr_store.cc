@@ -13,7 +13,9 @@ constexpr std::string_view kCdrColumns =
     "to_raw, from_e164, to_e164, start_ms, ring_ms, answer_ms, end_ms, duration_ms, billable_s, "
     "disposition, final_code, final_reason, hangup_by, media_anchored, caller_rtp_packets, "
     "caller_rtp_lost, caller_jitter_us, caller_mos_x100, callee_rtp_packets, callee_rtp_lost, "
-    "callee_jitter_us, callee_mos_x100, quality_flags";
+    "callee_jitter_us, callee_mos_x100, quality_flags, rated, cost_unrated, price_unrated, "
+    "cost_minor, price_minor, margin_minor, cost_currency, price_currency, cost_rate_id, "
+    "price_rate_id, cost_prefix, price_prefix, cost_billed_s, price_billed_s";
 constexpr std::size_t kMaxPage = 1000;
 }  // namespace
 
@@ -51,6 +53,22 @@ base::Result<std::size_t> SqliteCdrStore::insertBatch(std::span<const Cdr> cdrs)
     if (sqlite3_changes(db_.handle()) == 0) continue;  // already stored (replay)
     ++inserted;
     const Id id = sqlite3_last_insert_rowid(db_.handle());
+    if (c.rating.attempted) {
+      // The rating (migration 7), in the same transaction as the record.
+      const auto& g = c.rating;
+      auto q = stmts_.get(
+          "UPDATE cdrs SET rated = 1, cost_unrated = ?2, price_unrated = ?3, cost_minor = ?4, "
+          "price_minor = ?5, margin_minor = ?6, cost_currency = ?7, price_currency = ?8, "
+          "cost_rate_id = ?9, price_rate_id = ?10, cost_prefix = ?11, price_prefix = ?12, "
+          "cost_billed_s = ?13, price_billed_s = ?14 WHERE id = ?1");
+      if (!q) return tl::unexpected(q.error());
+      q->bindAll(id, g.costUnrated, g.priceUnrated, g.costMinor, g.priceMinor, nullptr,
+                 g.costCurrency, g.priceCurrency, g.costRateId, g.priceRateId, g.costPrefix,
+                 g.pricePrefix, static_cast<std::int64_t>(g.costBilledS),
+                 static_cast<std::int64_t>(g.priceBilledS));
+      if (g.marginMinor) q->bind(6, *g.marginMinor);
+      if (auto r = q->run(); !r) return tl::unexpected(r.error());
+    }
     int seq = 0;
     for (const auto& a : c.attempts) {
       auto q = stmts_.get(
@@ -127,6 +145,22 @@ base::Result<CdrPage> SqliteCdrStore::query(const CdrQuery& cq) {
         s->mosX100 = static_cast<std::uint16_t>(q->i64(i++));
       }
       c.media.flags = static_cast<std::uint8_t>(q->i64(i++));
+      auto& g = c.rating;
+      g.attempted = q->i64(i++) != 0;
+      g.costUnrated = q->text(i++);
+      g.priceUnrated = q->text(i++);
+      g.costMinor = q->i64(i++);
+      g.priceMinor = q->i64(i++);
+      if (!q->isNull(i)) g.marginMinor = q->i64(i);
+      ++i;
+      g.costCurrency = q->text(i++);
+      g.priceCurrency = q->text(i++);
+      g.costRateId = q->i64(i++);
+      g.priceRateId = q->i64(i++);
+      g.costPrefix = q->text(i++);
+      g.pricePrefix = q->text(i++);
+      g.costBilledS = static_cast<std::uint64_t>(q->i64(i++));
+      g.priceBilledS = static_cast<std::uint64_t>(q->i64(i++));
       page.cdrs.push_back(std::move(c));
     }
   }

@@ -245,3 +245,80 @@ ALTER TABLE cdrs ADD COLUMN quality_flags INTEGER NOT NULL DEFAULT 0;
 }
 
 }  // namespace trunkline::storage::sqlite
+
+namespace trunkline::storage::sqlite {
+
+std::string_view schemaV7() {
+  static const std::string kSql = [] {
+    std::string sql = R"sql(
+-- Rate decks and their entries (billing/rate_deck.h). Rates and fees are sub-units
+-- (1/10,000 of a minor unit); effective_to_ms is exclusive.
+CREATE TABLE rate_decks (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  currency TEXT NOT NULL CHECK (length(currency) = 3),
+  kind INTEGER NOT NULL CHECK (kind IN (0, 1)),
+  is_default INTEGER NOT NULL DEFAULT 0 CHECK (is_default = 0 OR kind = 1),
+  fee_on_zero INTEGER NOT NULL DEFAULT 0);
+CREATE UNIQUE INDEX rate_decks_one_default ON rate_decks(is_default) WHERE is_default = 1;
+
+CREATE TABLE rates (
+  id INTEGER PRIMARY KEY,
+  deck_id INTEGER NOT NULL REFERENCES rate_decks(id) ON DELETE CASCADE,
+  prefix TEXT NOT NULL,
+  per_minute_sub INTEGER NOT NULL CHECK (per_minute_sub >= 0),
+  connect_fee_sub INTEGER NOT NULL DEFAULT 0 CHECK (connect_fee_sub >= 0),
+  initial_s INTEGER NOT NULL CHECK (initial_s >= 1),
+  subsequent_s INTEGER NOT NULL CHECK (subsequent_s >= 1),
+  minimum_s INTEGER NOT NULL DEFAULT 0 CHECK (minimum_s >= 0),
+  effective_from_ms INTEGER NOT NULL DEFAULT 0,
+  effective_to_ms INTEGER NOT NULL,
+  CHECK (effective_from_ms < effective_to_ms));
+CREATE INDEX rates_lookup ON rates(deck_id, prefix, effective_from_ms);
+
+ALTER TABLE accounts ADD COLUMN price_deck_id INTEGER REFERENCES rate_decks(id) ON DELETE RESTRICT;
+ALTER TABLE carriers ADD COLUMN cost_deck_id INTEGER REFERENCES rate_decks(id) ON DELETE RESTRICT;
+CREATE INDEX accounts_price_deck ON accounts(price_deck_id);
+CREATE INDEX carriers_cost_deck ON carriers(cost_deck_id);
+
+-- Rating loads decks apart from the rest of the configuration (they can be large): its own
+-- version, bumped by every write that changes what rates whom.
+CREATE TABLE rating_version (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL);
+INSERT INTO rating_version VALUES (1, 1);
+CREATE TRIGGER rv_accounts_deck AFTER UPDATE OF price_deck_id ON accounts BEGIN
+  UPDATE rating_version SET version = version + 1 WHERE id = 1; END;
+CREATE TRIGGER rv_carriers_deck AFTER UPDATE OF cost_deck_id ON carriers BEGIN
+  UPDATE rating_version SET version = version + 1 WHERE id = 1; END;
+
+ALTER TABLE cdrs ADD COLUMN rated INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN cost_unrated TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN price_unrated TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN cost_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN price_minor INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN margin_minor INTEGER;
+ALTER TABLE cdrs ADD COLUMN cost_currency TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN price_currency TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN cost_rate_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN price_rate_id INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN cost_prefix TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN price_prefix TEXT NOT NULL DEFAULT '';
+ALTER TABLE cdrs ADD COLUMN cost_billed_s INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE cdrs ADD COLUMN price_billed_s INTEGER NOT NULL DEFAULT 0;
+)sql";
+    // Deck writes are configuration changes (config_version, like kConfigTables) and
+    // rating changes (rating_version).
+    for (auto table : {"rate_decks", "rates"}) {
+      for (auto [op, tag] : {std::pair{"INSERT", "ins"}, {"UPDATE", "upd"}, {"DELETE", "del"}}) {
+        sql += fmt::format(
+            "CREATE TRIGGER cv_{}_{} AFTER {} ON {} BEGIN "
+            "UPDATE config_version SET version = version + 1 WHERE id = 1; "
+            "UPDATE rating_version SET version = version + 1 WHERE id = 1; END;\n",
+            table, tag, op, table);
+      }
+    }
+    return sql;
+  }();
+  return kSql;
+}
+
+}  // namespace trunkline::storage::sqlite

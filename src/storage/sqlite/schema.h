@@ -15,4 +15,8 @@ std::string_view schemaV3();
 /// Migration 5: media quality columns of `cdrs` (what the relay saw of each direction).
 std::string_view schemaV5();
 
+/// Migration 7: rate decks and rates, deck assignment of accounts and carriers, the
+/// rating version, and the rating columns of `cdrs`.
+std::string_view schemaV7();
+
 }  // namespace trunkline::storage::sqlite
