@@ -31,6 +31,13 @@ enum class CallerIdPolicy : std::uint8_t {
   AccountNumbers,  // must be one of the account's numbers, else the call is refused
 };
 
+/// SRTP (SDES, RFC 4568) on the media leg facing a trunk's PBX or a carrier.
+enum class SrtpPolicy : std::uint8_t {
+  Off,       // our offers are plain RTP/AVP; an SRTP offer from the peer is still accepted
+  Offer,     // our offers are RTP/AVP with a=crypto (best effort); plain answers accepted
+  Required,  // our offers are RTP/SAVP; plain offers get 488, plain answers fail the attempt
+};
+
 /// Digest credentials of a trunk (or of us towards a carrier). Only HA1 hashes are
 /// stored: HA1 = H(username ":" realm ":" password) for MD5 and SHA-256 (RFC 8760).
 struct DigestCredential {
@@ -66,6 +73,8 @@ struct Trunk {
   CallerIdPolicy callerIdPolicy = CallerIdPolicy::PassThrough;
   std::string fixedCallerId;       // E.164, for CallerIdPolicy::Fixed
   std::uint32_t maxDurationS = 0;  // 0 = no limit
+  /// SRTP on the media leg facing the PBX.
+  SrtpPolicy srtp = SrtpPolicy::Off;
 
   bool operator==(const Trunk&) const = default;
 };
@@ -116,6 +125,8 @@ struct Carrier {
   std::uint32_t probeIntervalS = 30;  // OPTIONS probing; 0 = off
   std::uint32_t downAfter = 3;        // consecutive failed probes → down
   std::uint32_t upAfter = 2;          // consecutive good probes → up
+  /// SRTP on the media leg facing the carrier.
+  SrtpPolicy srtp = SrtpPolicy::Off;
 
   bool operator==(const Carrier&) const = default;
 };

@@ -224,6 +224,23 @@ std::optional<CallerIdPolicy> parseCallerIdPolicy(std::string_view s) {
   return std::nullopt;
 }
 
+std::string_view srtpPolicyName(SrtpPolicy p) {
+  switch (p) {
+    case SrtpPolicy::Off: return "off";
+    case SrtpPolicy::Offer: return "offer";
+    case SrtpPolicy::Required: return "required";
+  }
+  return "off";
+}
+
+std::optional<SrtpPolicy> parseSrtpPolicy(std::string_view s) {
+  auto l = lower(s);
+  if (l == "off") return SrtpPolicy::Off;
+  if (l == "offer" || l == "optional") return SrtpPolicy::Offer;
+  if (l == "required") return SrtpPolicy::Required;
+  return std::nullopt;
+}
+
 base::Result<void> normalize(Account& a) {
   if (auto r = validateName("account", a.name); !r) return r;
   if (a.country.size() != 2 || !std::isalpha(static_cast<unsigned char>(a.country[0])) ||
@@ -276,6 +293,8 @@ base::Result<void> normalize(Trunk& t) {
   } else if (!t.fixedCallerId.empty()) {
     return ctx({Errc::InvalidArgument, "a fixed caller ID needs caller-ID policy 'fixed'"});
   }
+  if (t.srtp > SrtpPolicy::Required)
+    return ctx({Errc::InvalidArgument, "srtp: must be off, offer or required"});
   return {};
 }
 
@@ -321,6 +340,8 @@ base::Result<void> normalize(Carrier& c) {
   if (auto r = checkCidrs(c.inboundCidrs); !r) return ctx(r.error());
   if (c.downAfter == 0 || c.upAfter == 0)
     return ctx({Errc::InvalidArgument, "down-after and up-after must be >= 1"});
+  if (c.srtp > SrtpPolicy::Required)
+    return ctx({Errc::InvalidArgument, "srtp: must be off, offer or required"});
   return {};
 }
 

@@ -51,6 +51,9 @@ std::string_view transportName(Transport t);
 std::optional<Transport> parseTransport(std::string_view s);
 std::string_view callerIdPolicyName(CallerIdPolicy p);
 std::optional<CallerIdPolicy> parseCallerIdPolicy(std::string_view s);
+/// "off", "offer", "required" (parsing is case-insensitive).
+std::string_view srtpPolicyName(SrtpPolicy p);
+std::optional<SrtpPolicy> parseSrtpPolicy(std::string_view s);
 
 /// Check and canonicalise an entity in place (CIDRs, codec spelling, country case). Ids
 /// and references are not checked here (the store does, against its rows).

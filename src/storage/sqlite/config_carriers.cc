@@ -13,12 +13,14 @@ using base::fail;
 
 namespace {
 constexpr std::string_view kCarrierById =
-    "SELECT id, name, enabled, probe_interval_s, down_after, up_after FROM carriers WHERE id = ?1";
+    "SELECT id, name, enabled, probe_interval_s, down_after, up_after, srtp FROM carriers WHERE id "
+    "= ?1";
 constexpr std::string_view kCarrierByName =
-    "SELECT id, name, enabled, probe_interval_s, down_after, up_after FROM carriers "
+    "SELECT id, name, enabled, probe_interval_s, down_after, up_after, srtp FROM carriers "
     "WHERE name = ?2";
 constexpr std::string_view kAllCarriers =
-    "SELECT id, name, enabled, probe_interval_s, down_after, up_after FROM carriers ORDER BY name";
+    "SELECT id, name, enabled, probe_interval_s, down_after, up_after, srtp FROM carriers ORDER BY "
+    "name";
 constexpr std::string_view kRouteByPrefix =
     "SELECT id, prefix, failover_codes, ring_timeout_s FROM routes WHERE prefix = ?1";
 constexpr std::string_view kAllRoutes =
@@ -48,6 +50,7 @@ base::Result<std::vector<Carrier>> SqliteConfigStore::selectCarriers(
       c.probeIntervalS = static_cast<std::uint32_t>(q->i64(3));
       c.downAfter = static_cast<std::uint32_t>(q->i64(4));
       c.upAfter = static_cast<std::uint32_t>(q->i64(5));
+      c.srtp = static_cast<SrtpPolicy>(q->i64(6));
       out.push_back(std::move(c));
     }
   }
@@ -126,10 +129,12 @@ base::Result<Id> SqliteConfigStore::addCarrier(Carrier c) {
     if (findCarrier(c.name))
       return fail(Errc::AlreadyExists, fmt::format("carrier '{}' already exists", c.name));
     auto q = stmts_.get(
-        "INSERT INTO carriers (name, enabled, probe_interval_s, down_after, up_after) "
-        "VALUES (?1, ?2, ?3, ?4, ?5)");
+        "INSERT INTO carriers (name, enabled, probe_interval_s, down_after, up_after, srtp) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
     if (!q) return tl::unexpected(q.error());
-    auto r = q->bindAll(c.name, c.enabled ? 1 : 0, c.probeIntervalS, c.downAfter, c.upAfter).run();
+    auto r = q->bindAll(c.name, c.enabled ? 1 : 0, c.probeIntervalS, c.downAfter, c.upAfter,
+                        static_cast<int>(c.srtp))
+                 .run();
     if (!r) return tl::unexpected(r.error());
     c.id = sqlite3_last_insert_rowid(db_.handle());
     if (auto w = writeCarrierChildren(c); !w) return tl::unexpected(w.error());
@@ -145,10 +150,11 @@ base::Result<void> SqliteConfigStore::updateCarrier(Carrier c) {
       return fail(Errc::AlreadyExists, fmt::format("carrier '{}' already exists", c.name));
     auto q = stmts_.get(
         "UPDATE carriers SET name = ?2, enabled = ?3, probe_interval_s = ?4, down_after = ?5, "
-        "up_after = ?6 WHERE id = ?1");
+        "up_after = ?6, srtp = ?7 WHERE id = ?1");
     if (!q) return tl::unexpected(q.error());
-    auto r =
-        q->bindAll(c.id, c.name, c.enabled ? 1 : 0, c.probeIntervalS, c.downAfter, c.upAfter).run();
+    auto r = q->bindAll(c.id, c.name, c.enabled ? 1 : 0, c.probeIntervalS, c.downAfter, c.upAfter,
+                        static_cast<int>(c.srtp))
+                 .run();
     if (!r) return r;
     return writeCarrierChildren(c);
   });

@@ -12,15 +12,15 @@ using base::fail;
 namespace {
 constexpr std::string_view kTrunkById =
     "SELECT id, account_id, name, enabled, registration, host, port, transport, channel_limit, "
-    "cps_limit, codecs, caller_id_policy, fixed_caller_id, max_duration_s FROM trunks "
+    "cps_limit, codecs, caller_id_policy, fixed_caller_id, max_duration_s, srtp FROM trunks "
     "WHERE id = ?1";
 constexpr std::string_view kTrunksOfAccount =
     "SELECT id, account_id, name, enabled, registration, host, port, transport, channel_limit, "
-    "cps_limit, codecs, caller_id_policy, fixed_caller_id, max_duration_s FROM trunks "
+    "cps_limit, codecs, caller_id_policy, fixed_caller_id, max_duration_s, srtp FROM trunks "
     "WHERE account_id = ?1 ORDER BY name";
 constexpr std::string_view kAllTrunks =
     "SELECT id, account_id, name, enabled, registration, host, port, transport, channel_limit, "
-    "cps_limit, codecs, caller_id_policy, fixed_caller_id, max_duration_s FROM trunks "
+    "cps_limit, codecs, caller_id_policy, fixed_caller_id, max_duration_s, srtp FROM trunks "
     "ORDER BY account_id, name";
 }  // namespace
 
@@ -50,6 +50,7 @@ base::Result<std::vector<Trunk>> SqliteConfigStore::selectTrunks(std::string_vie
       t.callerIdPolicy = static_cast<CallerIdPolicy>(q->i64(11));
       t.fixedCallerId = q->text(12);
       t.maxDurationS = static_cast<std::uint32_t>(q->i64(13));
+      t.srtp = static_cast<SrtpPolicy>(q->i64(14));
       out.push_back(std::move(t));
     }
   }
@@ -140,13 +141,14 @@ base::Result<Id> SqliteConfigStore::addTrunk(Trunk t) {
     if (auto r = checkTrunkUnique(t); !r) return tl::unexpected(r.error());
     auto q = stmts_.get(
         "INSERT INTO trunks (account_id, name, enabled, registration, host, port, transport, "
-        "channel_limit, cps_limit, codecs, caller_id_policy, fixed_caller_id, max_duration_s) "
-        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
+        "channel_limit, cps_limit, codecs, caller_id_policy, fixed_caller_id, max_duration_s, "
+        "srtp) "
+        "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)");
     if (!q) return tl::unexpected(q.error());
     auto r = q->bindAll(t.accountId, t.name, t.enabled ? 1 : 0, t.registration ? 1 : 0, t.host,
                         t.port, static_cast<int>(t.transport), t.channelLimit, t.cpsLimit,
                         detail::joinList(t.codecs), static_cast<int>(t.callerIdPolicy),
-                        t.fixedCallerId, t.maxDurationS)
+                        t.fixedCallerId, t.maxDurationS, static_cast<int>(t.srtp))
                  .run();
     if (!r) return tl::unexpected(r.error());
     t.id = sqlite3_last_insert_rowid(db_.handle());
@@ -168,12 +170,13 @@ base::Result<void> SqliteConfigStore::updateTrunk(Trunk t) {
     auto q = stmts_.get(
         "UPDATE trunks SET name = ?2, enabled = ?3, registration = ?4, host = ?5, port = ?6, "
         "transport = ?7, channel_limit = ?8, cps_limit = ?9, codecs = ?10, "
-        "caller_id_policy = ?11, fixed_caller_id = ?12, max_duration_s = ?13 WHERE id = ?1");
+        "caller_id_policy = ?11, fixed_caller_id = ?12, max_duration_s = ?13, srtp = ?14 "
+        "WHERE id = ?1");
     if (!q) return tl::unexpected(q.error());
     auto r = q->bindAll(t.id, t.name, t.enabled ? 1 : 0, t.registration ? 1 : 0, t.host, t.port,
                         static_cast<int>(t.transport), t.channelLimit, t.cpsLimit,
                         detail::joinList(t.codecs), static_cast<int>(t.callerIdPolicy),
-                        t.fixedCallerId, t.maxDurationS)
+                        t.fixedCallerId, t.maxDurationS, static_cast<int>(t.srtp))
                  .run();
     if (!r) return r;
     return writeTrunkChildren(t);

@@ -20,6 +20,7 @@ const std::vector<Migration> kMigrations = {
     {3, "carrier gateway health", schemaV3()},
     {4, "API keys", schemaV4()},
     {5, "CDR media quality", schemaV5()},
+    {6, "SRTP policy of trunks and carriers", schemaV6()},
     {7, "rate decks and CDR rating", schemaV7()},
 };
 

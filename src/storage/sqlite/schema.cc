@@ -322,3 +322,14 @@ ALTER TABLE cdrs ADD COLUMN price_billed_s INTEGER NOT NULL DEFAULT 0;
 }
 
 }  // namespace trunkline::storage::sqlite
+
+namespace trunkline::storage::sqlite {
+
+std::string_view schemaV6() {
+  return R"sql(
+ALTER TABLE trunks ADD COLUMN srtp INTEGER NOT NULL DEFAULT 0 CHECK (srtp BETWEEN 0 AND 2);
+ALTER TABLE carriers ADD COLUMN srtp INTEGER NOT NULL DEFAULT 0 CHECK (srtp BETWEEN 0 AND 2);
+)sql";
+}
+
+}  // namespace trunkline::storage::sqlite

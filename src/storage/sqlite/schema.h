@@ -14,6 +14,8 @@ std::string_view schemaV2();
 std::string_view schemaV3();
 /// Migration 5: media quality columns of `cdrs` (what the relay saw of each direction).
 std::string_view schemaV5();
+/// Migration 6: the SRTP policy of trunks and carriers (0 off, 1 offer, 2 required).
+std::string_view schemaV6();
 
 /// Migration 7: rate decks and rates, deck assignment of accounts and carriers, the
 /// rating version, and the rating columns of `cdrs`.

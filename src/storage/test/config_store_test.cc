@@ -5,6 +5,7 @@
 
 #include "storage/sqlite/config_store.h"
 #include "storage/test/test_util.h"
+#include "storage/validate.h"
 
 namespace trunkline::storage {
 namespace {
@@ -304,6 +305,35 @@ TEST_F(ConfigStoreTest, EveryWriteBumpsVersionAndTransactionsRollBack) {
   EXPECT_EQ(all->accounts.size(), 2u);
   EXPECT_EQ(all->trunks.size(), 1u);
   EXPECT_EQ(all->version, *store_->configVersion());
+}
+
+TEST_F(ConfigStoreTest, SrtpPolicyOfTrunksAndCarriers) {
+  const Id a = account("acme");
+  const Id t = trunk(a, "pbx");
+  EXPECT_EQ(store_->getTrunk(t)->srtp, SrtpPolicy::Off);  // migration 6's default
+  auto tr = *store_->getTrunk(t);
+  tr.srtp = SrtpPolicy::Required;
+  ASSERT_TRUE(store_->updateTrunk(tr));
+  EXPECT_EQ(store_->getTrunk(t)->srtp, SrtpPolicy::Required);
+  tr.srtp = static_cast<SrtpPolicy>(7);
+  auto bad = store_->updateTrunk(tr);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message, "trunk 'pbx': srtp: must be off, offer or required");
+
+  const Id c = carrier("telco");
+  EXPECT_EQ(store_->getCarrier(c)->srtp, SrtpPolicy::Off);
+  auto cr = *store_->getCarrier(c);
+  cr.srtp = SrtpPolicy::Offer;
+  ASSERT_TRUE(store_->updateCarrier(cr));
+  EXPECT_EQ(store_->getCarrier(c)->srtp, SrtpPolicy::Offer);
+  EXPECT_EQ(store_->loadAll()->carriers.front().srtp, SrtpPolicy::Offer);
+  // The column refuses what the enum cannot hold even when written behind the store's back.
+  EXPECT_FALSE(db_->exec("UPDATE carriers SET srtp = 3;"));
+
+  EXPECT_EQ(parseSrtpPolicy("Required"), SrtpPolicy::Required);
+  EXPECT_EQ(parseSrtpPolicy("offer"), SrtpPolicy::Offer);
+  EXPECT_EQ(parseSrtpPolicy("yes"), std::nullopt);
+  EXPECT_EQ(srtpPolicyName(SrtpPolicy::Offer), "offer");
 }
 
 TEST(Migrations, UpgradesAVersion1File) {
