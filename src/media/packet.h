@@ -48,16 +48,48 @@ struct Packet {
   }
 };
 
+/// Where a processor puts packets it makes (1 → N: a transcoder turning one 30 ms packet
+/// into two of 20 ms, or a 20 ms one into nothing until a 60 ms frame is full). Provided by
+/// the relay worker for the duration of one process() call.
+class PacketOutput {
+ public:
+  /// A fresh, empty packet (size 0, rtcp false, kPacketHeadroom before it and
+  /// kMaxDatagram + kPacketTailroom after) from the worker's pool. Whatever it holds when
+  /// process() returns is sent to the same destination as the received packet, after it
+  /// (if that is forwarded) and in the order of the calls; one left at size 0 is not sent.
+  /// nullptr when the round has no buffer to spare (or the per-packet limit is reached):
+  /// the processor drops what it would have written and counts it.
+  virtual Packet* emit() = 0;
+
+ protected:
+  ~PacketOutput() = default;
+};
+
+/// At most this many packets may be emitted for one received packet (a 200 ms packet after
+/// 120 ms of concealed loss, sent on at 10 ms, is 32; telephone-event packets ride along).
+inline constexpr std::size_t kMaxEmitPerPacket = 40;
+
 /// A step between receive and send for one direction of one stream: SRTP
 /// protect/unprotect, a transcoder, a recorder tap. Runs on the stream's relay worker thread
 /// for every accepted packet of that direction after the statistics were taken (so they see
-/// what the peer sent). Rewrites the packet in place within its head/tailroom, or drops it.
-/// Must not block or allocate per packet.
+/// what the peer sent). Rewrites the packet in place within its head/tailroom, drops it, or
+/// consumes it and emits others (PacketOutput). Must not block or allocate per packet.
 class PacketProcessor {
  public:
-  enum class Verdict { Forward, Drop };
+  enum class Verdict {
+    Forward,   // send the (possibly rewritten) packet
+    Drop,      // refuse it (counted as droppedProcessor); anything emitted is discarded too
+    Consumed,  // the packet itself is not sent, what was emitted is (may be nothing)
+  };
   virtual ~PacketProcessor() = default;
+  /// The 1 → 1 step: rewrite in place or drop (never Consumed).
   virtual Verdict process(Packet& packet, base::MonoTime now) = 0;
+  /// What the relay calls. Processors that make packets override it; the default is the
+  /// 1 → 1 step, so in-place processors (SRTP) implement process() only.
+  virtual Verdict processInto(Packet& packet, base::MonoTime now, PacketOutput& out) {
+    (void)out;
+    return process(packet, now);
+  }
 };
 
 /// Fixed pool of packet buffers, each kPacketHeadroom + kMaxDatagram + kPacketTailroom.

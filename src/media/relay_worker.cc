@@ -56,6 +56,8 @@ base::Result<void> RelayWorker::init() {
   for (std::size_t i = 0; i < kBatch; ++i) {
     recv_[i].msg_hdr.msg_iov = &recvIov_[i];
     recv_[i].msg_hdr.msg_iovlen = 1;
+  }
+  for (std::size_t i = 0; i < kSendSlots; ++i) {
     send_[i].msg_hdr.msg_iov = &sendIov_[i];
     send_[i].msg_hdr.msg_iovlen = 1;
   }
@@ -366,7 +368,6 @@ std::size_t RelayWorker::handleReadable(SocketSlot& slot, base::MonoTime now) {
   }
 
   DirectionStats& counters = stream.dirs[legIndex(slot.leg)].counters;
-  std::size_t out = 0;
   for (int i = 0; i < got; ++i) {
     const mmsghdr& m = recv_[i];
     if (m.msg_hdr.msg_flags & MSG_TRUNC) {
@@ -383,18 +384,29 @@ std::size_t RelayWorker::handleReadable(SocketSlot& slot, base::MonoTime now) {
     const net::Address* dest = nullptr;
     const int sendFd = processPacket(stream, slot, p, dest, now);
     if (sendFd < 0) continue;
-    sendIov_[out].iov_base = p.data;
-    sendIov_[out].iov_len = p.size;
-    send_[out].msg_hdr.msg_name = const_cast<sockaddr*>(dest->sockaddrPtr());
-    send_[out].msg_hdr.msg_namelen = dest->sockaddrLen();
-    send_[out].msg_hdr.msg_control = nullptr;
-    send_[out].msg_hdr.msg_controllen = 0;
-    send_[out].msg_hdr.msg_flags = 0;
-    sendMeta_[out] = Outgoing{sendFd, &counters};
-    ++out;
+    enqueue(p, *dest, sendFd, &counters);
   }
+  flushSends();
+  releaseAll();
+  return static_cast<std::size_t>(got);
+}
 
+void RelayWorker::enqueue(const Packet& packet, const net::Address& dest, int fd,
+                          DirectionStats* counters) {
+  const std::size_t out = sendCount_++;  // callers keep sendCount_ < kSendSlots
+  sendIov_[out].iov_base = packet.data;
+  sendIov_[out].iov_len = packet.size;
+  send_[out].msg_hdr.msg_name = const_cast<sockaddr*>(dest.sockaddrPtr());
+  send_[out].msg_hdr.msg_namelen = dest.sockaddrLen();
+  send_[out].msg_hdr.msg_control = nullptr;
+  send_[out].msg_hdr.msg_controllen = 0;
+  send_[out].msg_hdr.msg_flags = 0;
+  sendMeta_[out] = Outgoing{fd, counters};
+}
+
+void RelayWorker::flushSends() {
   // Send in runs of consecutive packets leaving the same socket (sendmmsg takes one fd).
+  const std::size_t out = sendCount_;
   std::size_t i = 0;
   while (i < out) {
     std::size_t j = i + 1;
@@ -415,8 +427,69 @@ std::size_t RelayWorker::handleReadable(SocketSlot& slot, base::MonoTime now) {
     }
     i = j;
   }
-  releaseAll();
-  return static_cast<std::size_t>(got);
+  sendCount_ = 0;
+  for (std::size_t e = 0; e < emittedCount_; ++e) pool_.release(emittedBuf_[e]);
+  emittedCount_ = emitFirst_ = 0;
+}
+
+Packet* RelayWorker::Emitter::emit() {
+  RelayWorker& w = worker_;
+  if (w.emittedCount_ >= kMaxEmitted || w.emittedCount_ - w.emitFirst_ >= kMaxEmitPerPacket)
+    return nullptr;
+  const std::uint32_t b = w.pool_.acquire();
+  if (b == PacketPool::kNone) return nullptr;
+  const std::size_t slot = w.emittedCount_++;
+  w.emittedBuf_[slot] = b;
+  Packet& p = w.emitted_[slot];
+  p.data = w.pool_.payload(b);
+  p.size = 0;
+  p.headroom = kPacketHeadroom;
+  p.tailroom = kMaxDatagram + kPacketTailroom;
+  p.rtcp = false;
+  p.source = net::Address();
+  return &p;
+}
+
+int RelayWorker::destinationOf(LegState& outLeg, bool rtcp, const net::Address*& dest) {
+  // RTCP goes to the RTCP port of the other side unless that side multiplexes.
+  const bool viaRtcpSocket = rtcp && !outLeg.rtcpMux;
+  dest = viaRtcpSocket ? outLeg.rtcpLatch.destination() : outLeg.rtpLatch.destination();
+  if (dest == nullptr) return -1;
+  return viaRtcpSocket ? outLeg.ports.rtcp.fd() : outLeg.ports.rtp.fd();
+}
+
+int RelayWorker::processWithProcessor(LegState& outLeg, DirectionState& dir, bool rtcp,
+                                      Packet& packet, base::MonoTime now) {
+  DirectionStats& c = dir.counters;
+  // Room for this packet and everything it may emit; otherwise send what is queued first
+  // (its buffers stay valid: received ones until the end of handleReadable).
+  if (sendCount_ + 1 + kMaxEmitPerPacket > kSendSlots ||
+      emittedCount_ + kMaxEmitPerPacket > kMaxEmitted)
+    flushSends();
+  emitFirst_ = emittedCount_;
+  const PacketProcessor::Verdict verdict = dir.processor->processInto(packet, now, emitter_);
+  const std::size_t first = emitFirst_;
+  const std::size_t last = emittedCount_;
+  emitFirst_ = emittedCount_;  // no emit() outside processInto
+  if (verdict == PacketProcessor::Verdict::Drop) {
+    ++c.droppedProcessor;
+    return -1;  // emitted buffers go back at the next flush
+  }
+  const net::Address* dest = nullptr;
+  const int fd = destinationOf(outLeg, rtcp, dest);
+  const bool forward = verdict == PacketProcessor::Verdict::Forward;
+  std::size_t sent = 0;
+  if (forward && packet.size > 0) ++sent;
+  for (std::size_t e = first; e < last; ++e) sent += emitted_[e].size > 0;
+  if (sent == 0) return -1;  // consumed into nothing (yet): not a drop
+  if (fd < 0) {
+    ++c.droppedNoDestination;
+    return -1;
+  }
+  if (forward && packet.size > 0) enqueue(packet, *dest, fd, &c);
+  for (std::size_t e = first; e < last; ++e)
+    if (emitted_[e].size > 0) enqueue(emitted_[e], *dest, fd, &c);
+  return -1;
 }
 
 int RelayWorker::processPacket(Stream& stream, const SocketSlot& slot, Packet& packet,
@@ -472,18 +545,11 @@ int RelayWorker::processPacket(Stream& stream, const SocketSlot& slot, Packet& p
     ++c.droppedHold;
     return -1;
   }
-  if (dir.processor && dir.processor->process(packet, now) == PacketProcessor::Verdict::Drop) {
-    ++c.droppedProcessor;
-    return -1;
-  }
-  // RTCP goes to the RTCP port of the other side unless that side multiplexes.
-  const bool viaRtcpSocket = rtcp && !outLeg.rtcpMux;
-  dest = viaRtcpSocket ? outLeg.rtcpLatch.destination() : outLeg.rtpLatch.destination();
-  if (dest == nullptr) {
-    ++c.droppedNoDestination;
-    return -1;
-  }
-  return viaRtcpSocket ? outLeg.ports.rtcp.fd() : outLeg.ports.rtp.fd();
+  // One branch for the plain relay; everything about processors is out of line.
+  if (dir.processor) return processWithProcessor(outLeg, dir, rtcp, packet, now);
+  const int fd = destinationOf(outLeg, rtcp, dest);
+  if (fd < 0) ++c.droppedNoDestination;
+  return fd;
 }
 
 void RelayWorker::onRtcp(Stream& stream, Leg from, const Packet& packet, base::MonoTime now) {

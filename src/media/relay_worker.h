@@ -53,6 +53,9 @@ class RelayWorker {
  public:
   using EventSink = std::function<void(const MediaEvent&)>;
   static constexpr std::size_t kBatch = 32;
+  /// Packets processors may emit before the round's queued sends are flushed (1 → N).
+  static constexpr std::size_t kMaxEmitted = 96;
+  static constexpr std::size_t kSendSlots = kBatch + kMaxEmitted;
 
   RelayWorker(const base::Clock& clock, const RelayConfig& config, EventSink sink);
   ~RelayWorker();
@@ -126,12 +129,31 @@ class RelayWorker {
     int fd = -1;
     DirectionStats* counters = nullptr;
   };
+  /// The PacketOutput handed to processors: packets from the worker's pool, queued for the
+  /// round's sendmmsg after the processor returns.
+  class Emitter final : public PacketOutput {
+   public:
+    explicit Emitter(RelayWorker& worker) : worker_(worker) {}
+    Packet* emit() override;
+
+   private:
+    RelayWorker& worker_;
+  };
 
   std::size_t handleReadable(SocketSlot& slot, base::MonoTime now);
   /// Decides on one received packet; returns the socket to send it from (-1: dropped) and
   /// fills `dest`.
   int processPacket(Stream& stream, const SocketSlot& slot, Packet& packet,
                     const net::Address*& dest, base::MonoTime now);
+  /// The processor part of processPacket (only for directions that have one): runs it,
+  /// queues the packet and/or what it emitted. Returns -1 (everything already queued).
+  int processWithProcessor(LegState& outLeg, DirectionState& dir, bool rtcp, Packet& packet,
+                           base::MonoTime now);
+  /// Where a packet of this direction goes: the other leg's socket and peer; -1 if unknown.
+  static int destinationOf(LegState& outLeg, bool rtcp, const net::Address*& dest);
+  void enqueue(const Packet& packet, const net::Address& dest, int fd, DirectionStats* counters);
+  /// sendmmsg of everything queued; releases emitted buffers.
+  void flushSends();
   void onRtcp(Stream& stream, Leg from, const Packet& packet, base::MonoTime now);
   void latchEvent(const Stream& stream, Leg leg, bool rtcp, const Latch& latch,
                   const Latch::Outcome& outcome);
@@ -159,16 +181,23 @@ class RelayWorker {
 
   // Round state, used only by the thread running runOnce (not under the mutex's care for
   // the fields, but only touched while holding it).
-  PacketPool pool_{2 * kBatch};
+  PacketPool pool_{kBatch + kMaxEmitted};
   std::array<epoll_event, 64> ready_{};
   std::array<mmsghdr, kBatch> recv_{};
   std::array<iovec, kBatch> recvIov_{};
   std::array<sockaddr_storage, kBatch> recvFrom_{};
   std::array<std::uint32_t, kBatch> recvBuf_{};
   std::array<Packet, kBatch> packets_{};
-  std::array<mmsghdr, kBatch> send_{};
-  std::array<iovec, kBatch> sendIov_{};
-  std::array<Outgoing, kBatch> sendMeta_{};
+  std::array<mmsghdr, kSendSlots> send_{};
+  std::array<iovec, kSendSlots> sendIov_{};
+  std::array<Outgoing, kSendSlots> sendMeta_{};
+  std::size_t sendCount_ = 0;
+  // Packets emitted by processors since the last flush, and their pool buffers.
+  Emitter emitter_{*this};
+  std::array<Packet, kMaxEmitted> emitted_{};
+  std::array<std::uint32_t, kMaxEmitted> emittedBuf_{};
+  std::size_t emittedCount_ = 0;
+  std::size_t emitFirst_ = 0;  // first slot of the packet being processed
   std::vector<MediaEvent> delivering_;
 };
 
