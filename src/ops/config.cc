@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 #include <toml.hpp>
 
+#include "media/codec/codec.h"
 #include "net/address.h"
 #include "sip/transport/listen_spec.h"
 
@@ -56,6 +57,43 @@ std::uint32_t getUint(const std::string& file, const toml::value& v, std::string
   if (n < static_cast<std::int64_t>(min) || n > static_cast<std::int64_t>(max))
     bad(file, v, fmt::format("'{}' = {} is out of range [{}, {}]", key, n, min, max));
   return static_cast<std::uint32_t>(n);
+}
+
+/// [media] transcode_codecs: names the transcoder handles (media/codec registry), each
+/// once, "name" or "name/clock".
+std::vector<std::string> transcodeCodecs(const std::string& file, const toml::value& v) {
+  if (!v.is_array()) bad(file, v, "'transcode_codecs' must be an array of codec names");
+  std::vector<std::string> out;
+  for (const toml::value& e : v.as_array()) {
+    const std::string spec = getString(file, e, "transcode_codecs");
+    std::string_view name = spec;
+    std::uint32_t clock = 0;
+    if (auto slash = name.find('/'); slash != std::string_view::npos) {
+      const std::string rate(name.substr(slash + 1));
+      name = name.substr(0, slash);
+      clock = rate.empty() || rate.find_first_not_of("0123456789") != std::string::npos ||
+                      rate.size() > 6
+                  ? 1
+                  : static_cast<std::uint32_t>(std::stoul(rate));
+    }
+    const media::codec::CodecInfo* found = nullptr;
+    for (const auto& c : media::codec::allCodecs()) {
+      if (!c.audio || c.name.size() != name.size()) continue;
+      bool same = true;
+      for (std::size_t i = 0; i < name.size(); ++i)
+        same = same && (c.name[i] | 0x20) == (name[i] | 0x20);
+      if (same && (clock == 0 || clock == c.clockRate)) found = &c;
+    }
+    if (!found)
+      bad(file, e,
+          fmt::format("transcode_codecs: '{}' is not a codec Trunkline transcodes (PCMU, PCMA, "
+                      "G722, G729, opus)",
+                      spec));
+    for (const std::string& prev : out)
+      if (prev == found->name) bad(file, e, fmt::format("transcode_codecs: '{}' twice", spec));
+    out.emplace_back(found->name);
+  }
+  return out;
 }
 
 // Syntax of a listen spec; nullopt when fine, else what is wrong.
@@ -214,7 +252,8 @@ NodeConfig build(const toml::value& root, const std::string& file) {
           auto& m = cfg.media;
           forEachKey(file, v, "media",
                      {"enabled", "address", "address6", "port_min", "port_max", "port_quarantine_s",
-                      "workers", "no_media_timeout_s", "hold_timeout_s", "dscp", "poor_mos"},
+                      "workers", "no_media_timeout_s", "hold_timeout_s", "dscp", "poor_mos",
+                      "transcode", "transcode_codecs"},
                      [&](const std::string& key, const toml::value& x) {
                        if (key == "enabled") {
                          if (!x.is_boolean()) bad(file, x, "'enabled' must be true or false");
@@ -261,6 +300,11 @@ NodeConfig build(const toml::value& root, const std::string& file) {
                      [&](const std::string& key, const toml::value& x) {
                        if (key == "certificate")
                          t.certificate = getString(file, x, key);
+                       } else if (key == "transcode") {
+                         if (!x.is_boolean()) bad(file, x, "'transcode' must be true or false");
+                         m.transcode = x.as_boolean();
+                       } else if (key == "transcode_codecs") {
+                         m.transcodeCodecs = transcodeCodecs(file, x);
                        else if (key == "private_key")
                          t.privateKey = getString(file, x, key);
                        else if (key == "ca_file")

@@ -91,6 +91,10 @@ struct NodeConfig {
   base::LogLevel logLevel = base::LogLevel::Info;
   SipConfig sip;
   MediaConfig media;
+  /// Transcoding when the two sides share no codec (call/codec_plan.h): offers get these
+  /// codecs appended, in this order, for the other side to pick.
+  bool transcode = true;
+  std::vector<std::string> transcodeCodecs = {"PCMU", "PCMA", "G729", "opus"};
   std::optional<TlsConfig> tls;
   ApiConfig api;
 };

@@ -105,6 +105,30 @@ poor_mos = 3.5
   expectError("[media]\nrelay = 1\n", "bad.toml:2: unknown key 'relay' in [media]");
 }
 
+TEST(Config, MediaTranscode) {
+  auto d = parseConfig("", "d.toml");
+  ASSERT_TRUE(d);
+  EXPECT_TRUE(d->media.transcode);  // on by default
+  EXPECT_EQ(d->media.transcodeCodecs, (std::vector<std::string>{"PCMU", "PCMA", "G729", "opus"}));
+  auto cfg = parseConfig("[media]\ntranscode = false\ntranscode_codecs = [\"g729\", \"OPUS\", "
+                         "\"pcma/8000\"]\n",
+                         "t.toml");
+  ASSERT_TRUE(cfg) << cfg.error().message;
+  EXPECT_FALSE(cfg->media.transcode);
+  // Names come back as the registry writes them (rtpmap spelling).
+  EXPECT_EQ(cfg->media.transcodeCodecs, (std::vector<std::string>{"G729", "opus", "PCMA"}));
+  expectError("[media]\ntranscode = 1\n", "bad.toml:2: 'transcode' must be true or false");
+  expectError("[media]\n\ntranscode_codecs = [\"PCMU\", \"GSM\"]\n",
+              "bad.toml:3: transcode_codecs: 'GSM' is not a codec Trunkline transcodes");
+  expectError("[media]\ntranscode_codecs = [\"PCMU/16000\"]\n",
+              "transcode_codecs: 'PCMU/16000' is not a codec");
+  expectError("[media]\ntranscode_codecs = [\"PCMU\", \"pcmu\"]\n",
+              "transcode_codecs: 'pcmu' twice");
+  expectError("[media]\ntranscode_codecs = \"PCMU\"\n",
+              "bad.toml:2: 'transcode_codecs' must be an array of codec names");
+  expectError("[media]\ntranscode_codecs = [\"telephone-event\"]\n", "is not a codec");
+}
+
 TEST(Config, SyntaxErrorHasLine) {
   auto cfg = parseConfig("[node]\ndata_dir = \"x\"\nthreads = = 3\n", "syn.toml");
   ASSERT_FALSE(cfg);
