@@ -22,6 +22,7 @@ const std::vector<Migration> kMigrations = {
     {5, "CDR media quality", schemaV5()},
     {6, "SRTP policy of trunks and carriers", schemaV6()},
     {7, "rate decks and CDR rating", schemaV7()},
+    {9, "webhooks", schemaV9()},
 };
 
 std::string randomNodeId() {

@@ -333,3 +333,51 @@ ALTER TABLE carriers ADD COLUMN srtp INTEGER NOT NULL DEFAULT 0 CHECK (srtp BETW
 }
 
 }  // namespace trunkline::storage::sqlite
+
+namespace trunkline::storage::sqlite {
+
+std::string_view schemaV9() {
+  // account_id NULL = operator-wide. Removing an account removes its subscriptions, and
+  // removing a subscription removes its deliveries and their attempts (the log belongs to
+  // the subscription). Runtime state: no config_version trigger.
+  return R"sql(
+CREATE TABLE webhook_subscriptions (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER REFERENCES accounts(id) ON DELETE CASCADE,
+  url TEXT NOT NULL,
+  event_types INTEGER NOT NULL,
+  secret TEXT NOT NULL,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  insecure_tls INTEGER NOT NULL DEFAULT 0,
+  description TEXT NOT NULL DEFAULT '',
+  disabled_reason TEXT NOT NULL DEFAULT '',
+  created_ms INTEGER NOT NULL,
+  updated_ms INTEGER NOT NULL);
+CREATE INDEX webhook_subscriptions_account ON webhook_subscriptions(account_id);
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY,
+  subscription_id INTEGER NOT NULL REFERENCES webhook_subscriptions(id) ON DELETE CASCADE,
+  event_id TEXT NOT NULL,
+  event_type TEXT NOT NULL,
+  body TEXT NOT NULL,
+  state INTEGER NOT NULL DEFAULT 0,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  next_attempt_ms INTEGER NOT NULL,
+  delivered_ms INTEGER NOT NULL DEFAULT 0,
+  created_ms INTEGER NOT NULL);
+CREATE INDEX webhook_deliveries_due ON webhook_deliveries(state, next_attempt_ms);
+CREATE INDEX webhook_deliveries_subscription ON webhook_deliveries(subscription_id, id);
+CREATE TABLE webhook_attempts (
+  delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  number INTEGER NOT NULL,
+  at_ms INTEGER NOT NULL,
+  status INTEGER NOT NULL,
+  error TEXT NOT NULL DEFAULT '',
+  duration_ms INTEGER NOT NULL,
+  PRIMARY KEY (delivery_id, number)) WITHOUT ROWID;
+)sql";
+}
+
+}  // namespace trunkline::storage::sqlite

@@ -21,4 +21,9 @@ std::string_view schemaV6();
 /// rating version, and the rating columns of `cdrs`.
 std::string_view schemaV7();
 
+/// Migration 9: webhooks: `webhook_subscriptions` (signing secrets stored as issued, see
+/// src/webhook/README.md), `webhook_deliveries` (one event for one subscription, the unit
+/// that is retried, with the exact body) and `webhook_attempts` (the delivery log).
+std::string_view schemaV9();
+
 }  // namespace trunkline::storage::sqlite
