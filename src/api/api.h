@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
 #include "api/auth.h"
 #include "api/http.h"
@@ -44,6 +45,10 @@ std::string_view openApiDocument();
 struct ServiceOptions {
   std::uint32_t ratePerS = 20;  // per API key; 0 = unlimited
   std::uint32_t burst = 40;
+  /// Requests on the local control socket (HttpRequest::peerUid set) without an API key
+  /// act as admin when the peer's uid is root or one of these; empty = root and the
+  /// node's own effective uid. Other uids get 403 unless they send a key.
+  std::vector<std::uint32_t> controlUids;
 };
 
 /// Runs one request: route (404/405), authenticate (401), rate-limit (429), scope (403),
@@ -53,7 +58,10 @@ class ApiService {
  public:
   ApiService(const Router& router, storage::ApiKeyStore& keys, const base::Clock& clock,
              ServiceOptions options)
-      : router_(router), keys_(keys), limiter_(clock, options.ratePerS, options.burst) {}
+      : router_(router),
+        keys_(keys),
+        limiter_(clock, options.ratePerS, options.burst),
+        controlUids_(std::move(options.controlUids)) {}
   HttpResponse handle(const HttpRequest& request);
 
  private:
@@ -62,6 +70,7 @@ class ApiService {
   const Router& router_;
   storage::ApiKeyStore& keys_;
   KeyRateLimiter limiter_;
+  std::vector<std::uint32_t> controlUids_;
 };
 
 }  // namespace trunkline::api

@@ -2,6 +2,7 @@
 // HTTP/1.1 message values of the API server (RFC 9110 semantics, RFC 9112 syntax): a parsed
 // request and the response a handler builds. Plain values: no I/O, any thread.
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -26,6 +27,10 @@ struct HttpRequest {
   std::vector<Header> headers;
   std::string body;
   bool keepAlive = true;  // after this request (Connection header and version)
+  /// Set only for requests on the local control socket (AF_UNIX): the connecting
+  /// process's uid as the kernel reports it (SO_PEERCRED), which a client cannot forge.
+  /// Never set for TCP.
+  std::optional<std::uint32_t> peerUid;
 
   /// First header named `name` (ASCII case-insensitive), or nullptr.
   const std::string* header(std::string_view name) const;

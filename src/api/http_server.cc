@@ -1,10 +1,16 @@
 #include "api/http_server.h"
 
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
 #include <array>
 #include <unordered_set>
 
 #include <fmt/format.h>
 #include <asio/ip/tcp.hpp>
+#include <asio/local/stream_protocol.hpp>
 #include <asio/ssl/stream.hpp>
 #include <asio/write.hpp>
 
@@ -16,8 +22,12 @@ namespace {
 
 using Tcp = asio::ip::tcp;
 using TlsStream = asio::ssl::stream<Tcp::socket>;
+using Unix = asio::local::stream_protocol;
 
 Tcp::socket& lowest(Tcp::socket& s) {
+  return s;
+}
+Unix::socket& lowest(Unix::socket& s) {
   return s;
 }
 Tcp::socket& lowest(TlsStream& s) {
@@ -45,6 +55,8 @@ struct HttpServer::Impl {
   HttpServerOptions options;
   RequestHandler handler;
   Tcp::acceptor acceptor;
+  Unix::acceptor unixAcceptor;
+  std::string unixBound;  // the socket file we created, removed on shutdown
   std::unordered_set<std::shared_ptr<ConnectionBase>> connections;
   bool stopped = false;
   base::RateLimiter refusedLog;
@@ -54,9 +66,21 @@ struct HttpServer::Impl {
         options(std::move(o)),
         handler(std::move(h)),
         acceptor(l.io()),
+        unixAcceptor(l.io()),
         refusedLog(l.clock(), std::chrono::seconds(10), 5) {}
 
   void accept(const std::shared_ptr<Impl>& self);
+  void acceptUnix(const std::shared_ptr<Impl>& self);
+  base::Result<void> listenUnix(const std::shared_ptr<Impl>& self);
+  // Whether a new connection may be added; logs (rate-limited) when not.
+  bool admit() {
+    if (connections.size() < options.maxConnections) return true;
+    std::uint64_t suppressed = 0;
+    if (refusedLog.allow(suppressed))
+      TL_LOG_WARN("api: connection limit {} reached; closing a new connection ({} more not logged)",
+                  options.maxConnections, suppressed);
+    return false;
+  }
   void remove(ConnectionBase* c) {
     for (auto it = connections.begin(); it != connections.end(); ++it)
       if (it->get() == c) {
@@ -75,6 +99,9 @@ class Connection final : public ConnectionBase,
   template <class... A>
   Connection(const std::shared_ptr<HttpServer::Impl>& server, A&&... streamArgs)
       : server_(server), stream_(std::forward<A>(streamArgs)...), parser_(server->options.limits) {}
+
+  /// The peer's uid on the control socket; every request of the connection carries it.
+  void setPeerUid(std::uint32_t uid) { peerUid_ = uid; }
 
   void start() {
     if constexpr (std::is_same_v<Stream, TlsStream>) {
@@ -161,6 +188,7 @@ class Connection final : public ConnectionBase,
       }
       const std::size_t used = parser_.consumed();
       HttpRequest req = parser_.take();
+      req.peerUid = peerUid_;
       in_.erase(0, used);
       sentContinue_ = false;
       const HttpResponse resp = server->handler(req);
@@ -217,7 +245,7 @@ class Connection final : public ConnectionBase,
   // bytes), so the last response is not destroyed by a reset.
   void linger() {
     std::error_code ignored;
-    lowest(stream_).shutdown(Tcp::socket::shutdown_send, ignored);
+    lowest(stream_).shutdown(asio::socket_base::shutdown_send, ignored);
     arm(Deadline::Linger);
     drain();
   }
@@ -248,6 +276,7 @@ class Connection final : public ConnectionBase,
   bool timedOut_ = false;
   bool sentContinue_ = false;
   std::size_t drained_ = 0;
+  std::optional<std::uint32_t> peerUid_;
 };
 
 }  // namespace
@@ -266,13 +295,7 @@ void HttpServer::Impl::accept(const std::shared_ptr<Impl>& self) {
       });
       return;
     }
-    if (s->connections.size() >= s->options.maxConnections) {
-      std::uint64_t suppressed = 0;
-      if (s->refusedLog.allow(suppressed))
-        TL_LOG_WARN(
-            "api: connection limit {} reached; closing a new connection ({} more not "
-            "logged)",
-            s->options.maxConnections, suppressed);
+    if (!s->admit()) {
       std::error_code ignored;
       socket.close(ignored);
     } else if (s->options.tls) {
@@ -288,6 +311,82 @@ void HttpServer::Impl::accept(const std::shared_ptr<Impl>& self) {
   });
 }
 
+void HttpServer::Impl::acceptUnix(const std::shared_ptr<Impl>& self) {
+  std::weak_ptr<Impl> weak = self;
+  unixAcceptor.async_accept([weak](const std::error_code& ec, Unix::socket socket) {
+    auto s = weak.lock();
+    if (!s || s->stopped) return;
+    if (ec) {
+      if (ec == asio::error::operation_aborted) return;
+      TL_LOG_WARN("api: accept on {} failed: {}", s->options.unixPath, ec.message());
+      s->loop.schedule(std::chrono::milliseconds(100), [weak] {
+        if (auto again = weak.lock(); again && !again->stopped) again->acceptUnix(again);
+      });
+      return;
+    }
+    // The kernel's record of who connected (the uid at connect time): the principal of
+    // every request on this connection. Without it the connection is not served.
+    struct ucred cred {};
+    socklen_t len = sizeof cred;
+    const bool known =
+        ::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 &&
+        len == sizeof cred;
+    std::error_code ignored;
+    if (!known) {
+      TL_LOG_WARN("api: control socket peer without credentials; closed");
+      socket.close(ignored);
+    } else if (!s->admit()) {
+      socket.close(ignored);
+    } else {
+      auto c = std::make_shared<Connection<Unix::socket>>(s, std::move(socket));
+      c->setPeerUid(static_cast<std::uint32_t>(cred.uid));
+      s->connections.insert(c);
+      c->start();
+    }
+    s->acceptUnix(s);
+  });
+}
+
+base::Result<void> HttpServer::Impl::listenUnix(const std::shared_ptr<Impl>& self) {
+  const std::string& path = options.unixPath;
+  // sun_path holds 108 bytes with its terminating NUL.
+  if (path.size() >= sizeof(sockaddr_un{}.sun_path))
+    return base::fail(base::Errc::InvalidArgument,
+                      fmt::format("{}: control socket path longer than {} bytes", path,
+                                  sizeof(sockaddr_un{}.sun_path) - 1));
+  struct stat st {};
+  if (::lstat(path.c_str(), &st) == 0) {
+    if (!S_ISSOCK(st.st_mode))
+      return base::fail(base::Errc::Io, fmt::format("{}: exists and is not a socket", path));
+    // A socket file outlives the process that bound it. If something answers there, it
+    // is another server's; if not, it is left over from a node that died: replace it.
+    Unix::socket probe(loop.io());
+    std::error_code ec;
+    probe.connect(Unix::endpoint(path), ec);
+    if (!ec)
+      return base::fail(base::Errc::Io,
+                        fmt::format("{}: another server is listening on this socket", path));
+    ::unlink(path.c_str());
+  }
+  std::error_code ec;
+  auto& a = unixAcceptor;
+  a.open(Unix(), ec);
+  if (!ec) a.bind(Unix::endpoint(path), ec);
+  // Permissions before listen(): until then a connect is refused, so nobody slips in
+  // through a wider default mode.
+  if (!ec && ::chmod(path.c_str(), static_cast<mode_t>(options.unixMode)) != 0)
+    ec = std::error_code(errno, std::system_category());
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    std::error_code ignored;
+    a.close(ignored);
+    return base::fail(base::Errc::Io, fmt::format("{}: {}", path, ec.message()));
+  }
+  unixBound = path;
+  acceptUnix(self);
+  return {};
+}
+
 HttpServer::HttpServer(net::EventLoop& loop, HttpServerOptions options, RequestHandler handler)
     : impl_(std::make_shared<Impl>(loop, std::move(options), std::move(handler))) {}
 
@@ -296,6 +395,10 @@ HttpServer::~HttpServer() {
 }
 
 base::Result<net::Address> HttpServer::listen() {
+  if (!impl_->options.unixPath.empty()) {
+    if (auto r = impl_->listenUnix(impl_); !r) return tl::unexpected(r.error());
+    return net::Address();
+  }
   const auto& addr = impl_->options.listen;
   if (!addr.valid()) return base::fail(base::Errc::InvalidArgument, "no listen address");
   const auto ip = asio::ip::make_address(addr.ip());
@@ -322,6 +425,11 @@ void HttpServer::shutdown() {
   impl_->stopped = true;
   std::error_code ignored;
   impl_->acceptor.close(ignored);
+  impl_->unixAcceptor.close(ignored);
+  if (!impl_->unixBound.empty()) {
+    ::unlink(impl_->unixBound.c_str());
+    impl_->unixBound.clear();
+  }
   auto conns = std::move(impl_->connections);
   impl_->connections.clear();
   for (const auto& c : conns) c->close();

@@ -1,5 +1,6 @@
 #pragma once
-// HttpServer: HTTP/1.1 (optionally over TLS) on one listening address, on one EventLoop.
+// HttpServer: HTTP/1.1 (optionally over TLS) on one listening address (TCP, or a Unix
+// domain socket for local control), on one EventLoop.
 //
 // Each connection reads requests with RequestParser, hands each complete one to the
 // handler (synchronously, on the loop thread) and writes the responses in order, so
@@ -38,6 +39,12 @@ struct HttpServerOptions {
   std::size_t maxConnections = 256;
   base::Duration requestTimeout = std::chrono::seconds(10);
   base::Duration idleTimeout = std::chrono::seconds(60);
+  /// Non-empty: listen on this AF_UNIX path instead of `listen` (the local control socket,
+  /// plain HTTP; `tls` is ignored). The file gets `unixMode`; requests on it carry the
+  /// peer's uid (HttpRequest::peerUid). A stale file left by a node that died is replaced;
+  /// a path where a server still answers is an error. shutdown() removes the file.
+  std::string unixPath;
+  std::uint32_t unixMode = 0600;
 };
 
 using RequestHandler = std::function<HttpResponse(const HttpRequest&)>;
@@ -49,7 +56,8 @@ class HttpServer {
   HttpServer(const HttpServer&) = delete;
   HttpServer& operator=(const HttpServer&) = delete;
 
-  /// Binds and starts accepting; returns the bound address. Errors name the address.
+  /// Binds and starts accepting; returns the bound address (an invalid Address for a Unix
+  /// socket). Errors name the address or path.
   base::Result<net::Address> listen();
   /// Stops accepting and closes every connection.
   void shutdown();

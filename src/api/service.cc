@@ -1,5 +1,8 @@
 // ApiService: the path of one request through routing, authentication, rate limiting and
 // scope checks to its handler.
+#include <unistd.h>
+
+#include <algorithm>
 #include <exception>
 
 #include <fmt/format.h>
@@ -66,7 +69,24 @@ HttpResponse ApiService::dispatch(const HttpRequest& http) {
   const auto& route = *m.route;
   Principal principal;
   Request req{http, std::move(m.params), nullptr};
-  if (route.access != Access::Public) {
+  if (route.access != Access::Public && http.peerUid && !http.header("authorization")) {
+    // The local control socket: the kernel vouches for the peer's uid, and the socket
+    // file's mode already keeps strangers out; this is the second check. The node's own
+    // user (or root) is the operator: admin, not rate-limited. A key, when sent, is used
+    // instead (so scoped keys can be tried locally).
+    const std::uint32_t uid = *http.peerUid;
+    const bool allowed =
+        controlUids_.empty()
+            ? uid == 0 || uid == static_cast<std::uint32_t>(::geteuid())
+            : std::find(controlUids_.begin(), controlUids_.end(), uid) != controlUids_.end();
+    if (!allowed)
+      return problem(Problem::Forbidden,
+                     fmt::format("uid {} may not use the control socket (root and the node's "
+                                 "user may); send an API key",
+                                 uid));
+    principal.publicId = fmt::format("local:uid={}", uid);
+    req.principal = &principal;
+  } else if (route.access != Access::Public) {
     auto who = authenticate(keys_, http.header("authorization"));
     if (!who) {
       if (who.error().storageDown) {

@@ -4,16 +4,22 @@
 
 #include <csignal>
 #include <cstdio>
+#include <future>
 
 #include <fmt/format.h>
 #include <asio/signal_set.hpp>
 
 #include "api/api.h"
 #include "api/api_thread.h"
+#include "api/live_routes.h"
 #include "api/runtime_routes.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "call/sip_service.h"
+#include "metrics/call_metrics.h"
+#include "metrics/live_calls.h"
+#include "metrics/node_stats.h"
+#include "metrics/process.h"
 #include "net/event_loop.h"
 #include "net/tls_context.h"
 #include "sip/transaction/layer.h"
@@ -74,17 +80,20 @@ struct ApiNode {
   std::unique_ptr<storage::sqlite::SqliteCdrStore> cdrs;
   std::unique_ptr<storage::sqlite::SqliteGatewayStatusStore> gateways;
   std::unique_ptr<api::RuntimeDeps> runtime;
+  std::unique_ptr<storage::sqlite::SqliteRegistrationStore> registrations;
+  std::unique_ptr<api::LiveDeps> live;
   api::Router router;
   std::unique_ptr<api::ApiService> service;
   std::unique_ptr<api::ApiThread> thread;
-  std::string url;
+  std::string url;      // empty when the TCP listener is not running
+  std::string control;  // the control socket's path, empty when none
 };
 
 // Starts the API of [api]. Null (and no error) when it is disabled, or when the built-in
 // default address is taken: only an address the config names must be available.
 base::Result<std::unique_ptr<ApiNode>> startApi(const ops::NodeConfig& cfg,
-                                                const std::string& dbPath,
-                                                const base::Clock& clock) {
+                                                const std::string& dbPath, const base::Clock& clock,
+                                                const api::LiveDeps& live) {
   const auto& a = cfg.api;
   if (!a.enabled) return std::unique_ptr<ApiNode>();
   auto node = std::make_unique<ApiNode>();
@@ -106,6 +115,11 @@ base::Result<std::unique_ptr<ApiNode>> startApi(const ops::NodeConfig& cfg,
   node->runtime =
       std::make_unique<api::RuntimeDeps>(api::RuntimeDeps{*node->cdrs, *node->gateways, *config});
   api::registerRuntimeRoutes(node->router, *node->runtime);
+  node->registrations = std::make_unique<storage::sqlite::SqliteRegistrationStore>(*node->db);
+  node->live = std::make_unique<api::LiveDeps>(live);
+  node->live->registrations = node->registrations.get();
+  node->live->config = config;
+  api::registerLiveRoutes(node->router, *node->live);
   node->service = std::make_unique<api::ApiService>(node->router, *node->keys, clock,
                                                     api::ServiceOptions{a.rateLimit, a.burst});
 
@@ -126,17 +140,37 @@ base::Result<std::unique_ptr<ApiNode>> startApi(const ops::NodeConfig& cfg,
   }
   auto* service = node->service.get();
   node->thread = std::make_unique<api::ApiThread>(
-      clock, opts, [service](const api::HttpRequest& r) { return service->handle(r); });
-  auto bound = node->thread->start();
+      clock, [service](const api::HttpRequest& r) { return service->handle(r); });
+  // The CLI's control socket (src/app/cli_client.h): same handler, the peer's uid as
+  // principal. A path the config names must work; the default one is skipped with a
+  // warning when it cannot (a data directory path too long for a socket address).
+  if (auto path = ops::controlSocketPath(cfg); !path.empty()) {
+    api::HttpServerOptions control = opts;
+    control.tls = nullptr;
+    control.unixPath = path;
+    if (auto bound = node->thread->listen(control); bound) {
+      node->control = path;
+    } else if (a.controlSocket) {
+      return base::fail(bound.error().code,
+                        fmt::format("[api] control_socket {}", bound.error().message));
+    } else {
+      TL_LOG_WARN("API control socket not started: {}; set [api] control_socket",
+                  bound.error().message);
+    }
+  }
+  auto bound = node->thread->listen(opts);
   if (!bound) {
     if (!a.listenConfigured) {
-      TL_LOG_WARN("API not started: default address {} unavailable ({}); set [api] listen",
+      TL_LOG_WARN("API not started on TCP: default address {} unavailable ({}); set [api] listen",
                   a.listen, bound.error().message);
-      return std::unique_ptr<ApiNode>();
+      if (node->control.empty()) return std::unique_ptr<ApiNode>();
+    } else {
+      return base::fail(bound.error().code, fmt::format("[api] listen {}", bound.error().message));
     }
-    return base::fail(bound.error().code, fmt::format("[api] listen {}", bound.error().message));
+  } else {
+    node->url = fmt::format("{}://{}", a.tls ? "https" : "http", bound->toString());
   }
-  node->url = fmt::format("{}://{}", a.tls ? "https" : "http", bound->toString());
+  if (auto started = node->thread->start(); !started) return tl::unexpected(started.error());
   return node;
 }
 
@@ -156,6 +190,7 @@ int runServer(const ops::NodeConfig& cfg) {
   topts.idleTimeout = std::chrono::seconds(cfg.sip.tcpIdleTimeoutS);
   topts.maxConnectionsPerIp = cfg.sip.maxConnectionsPerIp;
   topts.maxConnections = cfg.sip.maxConnections;
+  topts.dscp = static_cast<int>(cfg.sip.dscp);
   if (cfg.tls) {
     net::TlsFiles files{cfg.tls->certificate, cfg.tls->privateKey, cfg.tls->caFile,
                         !cfg.tls->caFile.empty()};
@@ -197,15 +232,57 @@ int runServer(const ops::NodeConfig& cfg) {
   tcfg.t4 = std::chrono::milliseconds(cfg.sip.t4Ms);
   sip::TransactionLayer transactions(loop.timers(), tcfg, outbound, service);
   service.attach(transactions);
-  auto calls = CallStack::create(cfg, dataDir->file("trunkline.db"), loop, transport);
+  // Observability (metrics/): the registry behind /metrics, the call observers that feed
+  // it and the live-call view, and the shard's counters published every kPublishEvery.
+  metrics::Registry registry;
+  metrics::CallMetrics callMetrics(registry);
+  metrics::LiveCalls liveCalls(1);
+  liveCalls.registerMetrics(registry);
+  metrics::NodeStats nodeStats(1);
+  auto calls = CallStack::create(cfg, dataDir->file("trunkline.db"), loop, transport,
+                                 {&callMetrics, &liveCalls});
   if (!calls) return startupError(calls.error().message);
   (*calls)->attach(service, transactions);
   Inbound inbound(transactions, service);
   transport.setHandler(&inbound);
 
-  auto apiNode = startApi(cfg, dataDir->file("trunkline.db"), clock);
+  auto* stack = calls->get();
+  nodeStats.registerMetrics(registry, [stack] { return stack->cdrStats(); });
+  registry.addCollector(
+      [](metrics::TextWriter& out) { writeProcessStats(out, metrics::readProcessStats()); });
+  constexpr base::Duration kPublishEvery = std::chrono::milliseconds(200);
+  base::TimerId publishTimer = 0;
+  std::function<void()> publishStats = [&] {
+    liveCalls.publish(0);
+    metrics::ShardCounters c;
+    c.transport = transport.counters();
+    c.transactions = transactions.counters();
+    c.service = service.counters();
+    stack->fillCounters(c);
+    nodeStats.publish(0, c);
+    publishTimer = loop.schedule(kPublishEvery, publishStats);
+  };
+  publishStats();
+
+  api::LiveDeps live;
+  live.metrics = &registry;
+  live.metricsPublic = cfg.api.metricsPublic;
+  live.calls = &liveCalls;
+  // A hang-up runs on the shard; the API thread waits for it, bounded (a stopped or
+  // overloaded loop is a 503, never a stuck API).
+  live.hangup = [&loop, stack](std::uint32_t, std::uint64_t callId) {
+    auto done = std::make_shared<std::promise<bool>>();
+    auto result = done->get_future();
+    loop.post([stack, callId, done] { done->set_value(stack->hangup(callId, "hung up via API")); });
+    if (result.wait_for(std::chrono::seconds(2)) != std::future_status::ready)
+      return api::HangupResult::Timeout;
+    return result.get() ? api::HangupResult::Done : api::HangupResult::NotFound;
+  };
+  auto apiNode = startApi(cfg, dataDir->file("trunkline.db"), clock, live);
   if (!apiNode) return startupError(apiNode.error().message);
-  if (*apiNode) listening += fmt::format(", api {}", (*apiNode)->url);
+  if (*apiNode && !(*apiNode)->url.empty()) listening += fmt::format(", api {}", (*apiNode)->url);
+  if (*apiNode && !(*apiNode)->control.empty())
+    listening += fmt::format(", control {}", (*apiNode)->control);
 
   asio::signal_set signals(loop.io(), SIGINT, SIGTERM);
   signals.async_wait([&](const std::error_code& ec, int sig) {
@@ -220,6 +297,7 @@ int runServer(const ops::NodeConfig& cfg) {
   TL_LOG_INFO("trunkline ready: node {} listening on {}; data directory {} (schema v{})",
               (*db)->nodeId(), listening, dataDir->path(), (*db)->schemaVersion());
   loop.run();
+  loop.cancel(publishTimer);
   if (*apiNode) (*apiNode)->thread->stop();
   transport.setHandler(nullptr);
   (*calls)->stop();

@@ -159,7 +159,7 @@ NodeConfig build(const toml::value& root, const std::string& file) {
               file, v, "sip",
               {"listen", "max_message_size", "t1_ms", "t2_ms", "t4_ms", "tcp_idle_timeout_s",
                "max_connections_per_ip", "max_connections", "server_header", "realm",
-               "digest_algorithms"},
+               "digest_algorithms", "dscp"},
               [&](const std::string& key, const toml::value& x) {
                 auto& s = cfg.sip;
                 if (key == "listen") {
@@ -185,6 +185,8 @@ NodeConfig build(const toml::value& root, const std::string& file) {
                   s.maxConnectionsPerIp = getUint(file, x, key, 1, 1'000'000);
                 } else if (key == "max_connections") {
                   s.maxConnections = getUint(file, x, key, 1, 10'000'000);
+                } else if (key == "dscp") {
+                  s.dscp = getUint(file, x, key, 0, 63);
                 } else if (key == "digest_algorithms") {
                   if (!x.is_array())
                     bad(file, x, "'digest_algorithms' must be an array of strings");
@@ -215,36 +217,47 @@ NodeConfig build(const toml::value& root, const std::string& file) {
                             cfg.sip.t1Ms));
         } else if (k == "api") {
           auto& a = cfg.api;
-          forEachKey(
-              file, v, "api",
-              {"enabled", "listen", "tls", "certificate", "private_key", "rate_limit", "burst",
-               "max_connections", "request_timeout_s", "idle_timeout_s", "max_body_bytes"},
-              [&](const std::string& key, const toml::value& x) {
-                if (key == "enabled" || key == "tls") {
-                  if (!x.is_boolean()) bad(file, x, fmt::format("'{}' must be true or false", key));
-                  (key == "enabled" ? a.enabled : a.tls) = x.as_boolean();
-                } else if (key == "listen") {
-                  a.listen = getString(file, x, key);
-                  if (auto problem = apiListenProblem(a.listen)) bad(file, x, *problem);
-                  a.listenConfigured = true;
-                } else if (key == "certificate") {
-                  a.certificate = getString(file, x, key);
-                } else if (key == "private_key") {
-                  a.privateKey = getString(file, x, key);
-                } else if (key == "rate_limit") {
-                  a.rateLimit = getUint(file, x, key, 0, 1'000'000);
-                } else if (key == "burst") {
-                  a.burst = getUint(file, x, key, 1, 1'000'000);
-                } else if (key == "max_connections") {
-                  a.maxConnections = getUint(file, x, key, 1, 100'000);
-                } else if (key == "request_timeout_s") {
-                  a.requestTimeoutS = getUint(file, x, key, 1, 3600);
-                } else if (key == "idle_timeout_s") {
-                  a.idleTimeoutS = getUint(file, x, key, 1, 86'400);
-                } else if (key == "max_body_bytes") {
-                  a.maxBodyBytes = getUint(file, x, key, 1024, 64 * 1024 * 1024);
-                }
-              });
+          forEachKey(file, v, "api",
+                     {"enabled", "listen", "tls", "certificate", "private_key", "rate_limit",
+                      "burst", "max_connections", "request_timeout_s", "idle_timeout_s",
+                      "max_body_bytes", "control_socket", "metrics_auth"},
+                     [&](const std::string& key, const toml::value& x) {
+                       if (key == "enabled" || key == "tls") {
+                         if (!x.is_boolean())
+                           bad(file, x, fmt::format("'{}' must be true or false", key));
+                         (key == "enabled" ? a.enabled : a.tls) = x.as_boolean();
+                       } else if (key == "listen") {
+                         a.listen = getString(file, x, key);
+                         if (auto problem = apiListenProblem(a.listen)) bad(file, x, *problem);
+                         a.listenConfigured = true;
+                       } else if (key == "certificate") {
+                         a.certificate = getString(file, x, key);
+                       } else if (key == "private_key") {
+                         a.privateKey = getString(file, x, key);
+                       } else if (key == "rate_limit") {
+                         a.rateLimit = getUint(file, x, key, 0, 1'000'000);
+                       } else if (key == "burst") {
+                         a.burst = getUint(file, x, key, 1, 1'000'000);
+                       } else if (key == "max_connections") {
+                         a.maxConnections = getUint(file, x, key, 1, 100'000);
+                       } else if (key == "request_timeout_s") {
+                         a.requestTimeoutS = getUint(file, x, key, 1, 3600);
+                       } else if (key == "idle_timeout_s") {
+                         a.idleTimeoutS = getUint(file, x, key, 1, 86'400);
+                       } else if (key == "max_body_bytes") {
+                         a.maxBodyBytes = getUint(file, x, key, 1024, 64 * 1024 * 1024);
+                       } else if (key == "metrics_auth") {
+                         const auto mode = getString(file, x, key);
+                         if (mode != "key" && mode != "none")
+                           bad(file, x, "'metrics_auth' must be \"key\" or \"none\"");
+                         a.metricsPublic = mode == "none";
+                       } else if (key == "control_socket") {
+                         a.controlSocket = getString(file, x, key);
+                         // A Unix socket address holds at most 107 bytes of path.
+                         if (a.controlSocket->size() > 107)
+                           bad(file, x, "'control_socket' must be at most 107 bytes long");
+                       }
+                     });
           if (a.certificate.empty() != a.privateKey.empty())
             bad(file, v, "[api] 'certificate' and 'private_key' go together");
           if (!a.certificate.empty()) a.tls = true;
@@ -287,6 +300,11 @@ NodeConfig build(const toml::value& root, const std::string& file) {
                                                      : static_cast<double>(x.as_integer());
                          if (m.poorMos < 1 || m.poorMos > 5)
                            bad(file, x, "'poor_mos' must be a number between 1 and 5");
+                       } else if (key == "transcode") {
+                         if (!x.is_boolean()) bad(file, x, "'transcode' must be true or false");
+                         m.transcode = x.as_boolean();
+                       } else if (key == "transcode_codecs") {
+                         m.transcodeCodecs = transcodeCodecs(file, x);
                        }
                      });
           if (m.portMax < m.portMin + 3)
@@ -300,11 +318,6 @@ NodeConfig build(const toml::value& root, const std::string& file) {
                      [&](const std::string& key, const toml::value& x) {
                        if (key == "certificate")
                          t.certificate = getString(file, x, key);
-                       } else if (key == "transcode") {
-                         if (!x.is_boolean()) bad(file, x, "'transcode' must be true or false");
-                         m.transcode = x.as_boolean();
-                       } else if (key == "transcode_codecs") {
-                         m.transcodeCodecs = transcodeCodecs(file, x);
                        else if (key == "private_key")
                          t.privateKey = getString(file, x, key);
                        else if (key == "ca_file")
@@ -341,6 +354,12 @@ base::Result<NodeConfig> parseConfig(const std::string& text, const std::string&
   } catch (const std::exception& e) {
     return base::fail(Errc::Config, fmt::format("{}: {}", name, firstLine(e.what())));
   }
+}
+
+std::string controlSocketPath(const NodeConfig& cfg) {
+  if (!cfg.api.enabled) return "";
+  if (cfg.api.controlSocket) return *cfg.api.controlSocket;
+  return cfg.dataDir + "/trunkline.sock";
 }
 
 base::Result<NodeConfig> loadConfig(const std::string& path) {

@@ -39,6 +39,9 @@ struct SipConfig {
   /// Digest algorithms offered in challenges, in this order (RFC 8760: SHA-256 first).
   /// Some PBXs only read the first challenge: put "MD5" first for them.
   std::vector<std::string> digestAlgorithms{"SHA-256", "MD5"};
+  /// DSCP on every SIP packet (UDP sockets, TCP/TLS listeners and connections): CS3, the
+  /// usual call-signalling class; 0 = unmarked.
+  std::uint32_t dscp = 24;
 };
 
 /// The REST API listener (api/). On by default on loopback only: nothing listens beyond
@@ -60,6 +63,13 @@ struct ApiConfig {
   std::uint32_t requestTimeoutS = 10;  // a request's bytes, and each response write
   std::uint32_t idleTimeoutS = 60;     // keep-alive connection without a request
   std::uint32_t maxBodyBytes = 256 * 1024;
+  /// The local control socket of the CLI (AF_UNIX, mode 0600; a request's principal is
+  /// the peer's uid). nullopt: <data_dir>/trunkline.sock; empty: none.
+  std::optional<std::string> controlSocket;
+  /// GET /metrics: false ("key", the default) needs an admin API key; true ("none") is
+  /// open to whoever reaches the listener (a Prometheus on a trusted network). Label
+  /// values are trunk and carrier ids, never numbers or names.
+  bool metricsPublic = false;
 };
 
 /// The media relay (media/). On by default: every call's RTP goes through the node.
@@ -81,6 +91,10 @@ struct MediaConfig {
   std::uint32_t holdTimeoutS = 3600;   // the same while a side holds
   std::uint32_t dscp = 46;             // EF on RTP/RTCP
   double poorMos = 3.1;                // calls below are flagged in the CDR
+  /// Transcoding when the two sides share no codec (call/codec_plan.h): offers get these
+  /// codecs appended, in this order, for the other side to pick.
+  bool transcode = true;
+  std::vector<std::string> transcodeCodecs = {"PCMU", "PCMA", "G729", "opus"};
 };
 
 struct NodeConfig {
@@ -91,13 +105,13 @@ struct NodeConfig {
   base::LogLevel logLevel = base::LogLevel::Info;
   SipConfig sip;
   MediaConfig media;
-  /// Transcoding when the two sides share no codec (call/codec_plan.h): offers get these
-  /// codecs appended, in this order, for the other side to pick.
-  bool transcode = true;
-  std::vector<std::string> transcodeCodecs = {"PCMU", "PCMA", "G729", "opus"};
   std::optional<TlsConfig> tls;
   ApiConfig api;
 };
+
+/// Where the API's control socket is ("" = none): [api] control_socket, by default
+/// <data_dir>/trunkline.sock; none when the API is disabled.
+std::string controlSocketPath(const NodeConfig& cfg);
 
 /// Parses and validates `path`. Errors: Errc::Config, message "path:line: problem".
 base::Result<NodeConfig> loadConfig(const std::string& path);
