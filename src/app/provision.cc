@@ -281,6 +281,15 @@ std::shared_ptr<ProvisionCommands> addProvisionCommands(CLI::App& app, std::ostr
   return result;
 }
 
+std::shared_ptr<ProvisionCommands> addDatabaseCommands(CLI::App& app) {
+  auto result = std::make_shared<ProvisionCommands>();
+  auto runner =
+      std::make_shared<provision::Runner>(provision::Runner{std::cout, std::cerr, result});
+  provision::addRegistrationCommands(app, runner);
+  provision::addApplyCommand(app, runner);
+  return result;
+}
+
 std::shared_ptr<ProvisionCommands> addProvisionCommands(CLI::App& app) {
   return addProvisionCommands(app, std::cout, std::cerr);
 }

@@ -48,6 +48,11 @@ std::shared_ptr<ProvisionCommands> addProvisionCommands(CLI::App& app, std::ostr
 /// Same, with std::cout and std::cerr.
 std::shared_ptr<ProvisionCommands> addProvisionCommands(CLI::App& app);
 
+/// Only the commands that still work on the database file itself, `registration list`
+/// and `provision apply`; main() uses this, the other groups go through the API
+/// (cli_commands.h).
+std::shared_ptr<ProvisionCommands> addDatabaseCommands(CLI::App& app);
+
 /// Outcome of applying a declarative file.
 struct ApplyReport {
   int created = 0;
