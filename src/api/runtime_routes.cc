@@ -38,6 +38,28 @@ Json streamJson(const storage::CdrMediaStream& s) {
               {"mos", s.mosX100 / 100.0}};
 }
 
+// One side's amount: null when that side is not rated (no deck, no matching entry).
+Json amountJson(bool attempted, const std::string& unrated, std::int64_t minor) {
+  return attempted && unrated.empty() ? Json(minor) : Json(nullptr);
+}
+
+Json ratingJson(const storage::CdrRating& g) {
+  auto reason = [&](const std::string& u) { return g.attempted ? Json(u) : Json("NotRated"); };
+  return Json{{"rated", g.attempted},
+              {"cost_unrated",
+               g.costUnrated.empty() && g.attempted ? Json(nullptr) : reason(g.costUnrated)},
+              {"price_unrated",
+               g.priceUnrated.empty() && g.attempted ? Json(nullptr) : reason(g.priceUnrated)},
+              {"cost_currency", g.costCurrency},
+              {"price_currency", g.priceCurrency},
+              {"cost_rate_id", g.costRateId},
+              {"price_rate_id", g.priceRateId},
+              {"cost_prefix", g.costPrefix},
+              {"price_prefix", g.pricePrefix},
+              {"cost_billed_s", g.costBilledS},
+              {"price_billed_s", g.priceBilledS}};
+}
+
 Json cdrJson(const Cdr& c) {
   Json attempts = Json::array();
   for (const auto& a : c.attempts)
@@ -48,32 +70,38 @@ Json cdrJson(const Cdr& c) {
                             {"reason", a.reason},
                             {"start_ms", a.startMs},
                             {"end_ms", a.endMs}});
-  return Json{{"id", c.id},
-              {"call_uuid", c.callUuid},
-              {"account_id", c.accountId},
-              {"trunk_id", c.trunkId},
-              {"number_id", c.numberId},
-              {"direction", c.direction == storage::Direction::Inbound ? "inbound" : "outbound"},
-              {"source_address", c.sourceAddress},
-              {"from", c.fromRaw},
-              {"to", c.toRaw},
-              {"from_e164", c.fromE164},
-              {"to_e164", c.toE164},
-              {"start_ms", c.startMs},
-              {"ring_ms", c.ringMs},
-              {"answer_ms", c.answerMs},
-              {"end_ms", c.endMs},
-              {"duration_ms", c.durationMs},
-              {"billable_s", c.billableS},
-              {"disposition", dispositionName(c.disposition)},
-              {"final_code", c.finalCode},
-              {"final_reason", c.finalReason},
-              {"hangup_by", hangupName(c.hangupBy)},
-              {"attempts", attempts},
-              {"media", Json{{"anchored", c.media.anchored},
-                             {"from_caller", streamJson(c.media.fromCaller)},
-                             {"from_callee", streamJson(c.media.fromCallee)},
-                             {"poor_quality", (c.media.flags & storage::kCdrPoorQuality) != 0}}}};
+  return Json{
+      {"id", c.id},
+      {"call_uuid", c.callUuid},
+      {"account_id", c.accountId},
+      {"trunk_id", c.trunkId},
+      {"number_id", c.numberId},
+      {"direction", c.direction == storage::Direction::Inbound ? "inbound" : "outbound"},
+      {"source_address", c.sourceAddress},
+      {"from", c.fromRaw},
+      {"to", c.toRaw},
+      {"from_e164", c.fromE164},
+      {"to_e164", c.toE164},
+      {"start_ms", c.startMs},
+      {"ring_ms", c.ringMs},
+      {"answer_ms", c.answerMs},
+      {"end_ms", c.endMs},
+      {"duration_ms", c.durationMs},
+      {"billable_s", c.billableS},
+      {"disposition", dispositionName(c.disposition)},
+      {"final_code", c.finalCode},
+      {"final_reason", c.finalReason},
+      {"hangup_by", hangupName(c.hangupBy)},
+      {"attempts", attempts},
+      {"cost_minor", amountJson(c.rating.attempted, c.rating.costUnrated, c.rating.costMinor)},
+      {"price_minor", amountJson(c.rating.attempted, c.rating.priceUnrated, c.rating.priceMinor)},
+      {"margin_minor", c.rating.marginMinor ? Json(*c.rating.marginMinor) : Json(nullptr)},
+      {"currency", c.rating.priceCurrency.empty() ? c.rating.costCurrency : c.rating.priceCurrency},
+      {"rating", ratingJson(c.rating)},
+      {"media", Json{{"anchored", c.media.anchored},
+                     {"from_caller", streamJson(c.media.fromCaller)},
+                     {"from_callee", streamJson(c.media.fromCallee)},
+                     {"poor_quality", (c.media.flags & storage::kCdrPoorQuality) != 0}}}};
 }
 
 // RFC 4180: quote fields that need it, double the quotes inside.
@@ -91,18 +119,26 @@ constexpr std::string_view kCsvHeader =
     "id,call_uuid,account_id,trunk_id,direction,from,to,from_e164,to_e164,start_ms,answer_ms,"
     "end_ms,duration_ms,billable_s,disposition,final_code,final_reason,hangup_by,attempts,"
     "caller_rtp_packets,caller_rtp_lost,caller_mos,callee_rtp_packets,callee_rtp_lost,"
-    "callee_mos\r\n";
+    "callee_mos,cost_minor,price_minor,margin_minor,currency\r\n";
 
 void appendCsv(std::string& out, const Cdr& c) {
   out += fmt::format(
-      "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.2f},{},{},{:.2f}\r\n",
+      "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{:.2f},{},{},{:.2f},{},{},{},"
+      "{}"
+      "\r\n",
       c.id, csvField(c.callUuid), c.accountId, c.trunkId,
       c.direction == storage::Direction::Inbound ? "inbound" : "outbound", csvField(c.fromRaw),
       csvField(c.toRaw), csvField(c.fromE164), csvField(c.toE164), c.startMs, c.answerMs, c.endMs,
       c.durationMs, c.billableS, dispositionName(c.disposition), c.finalCode,
       csvField(c.finalReason), hangupName(c.hangupBy), c.attempts.size(),
       c.media.fromCaller.packets, c.media.fromCaller.lost, c.media.fromCaller.mosX100 / 100.0,
-      c.media.fromCallee.packets, c.media.fromCallee.lost, c.media.fromCallee.mosX100 / 100.0);
+      c.media.fromCallee.packets, c.media.fromCallee.lost, c.media.fromCallee.mosX100 / 100.0,
+      // Unrated amounts are empty cells, like JSON nulls.
+      c.rating.attempted && c.rating.costUnrated.empty() ? std::to_string(c.rating.costMinor) : "",
+      c.rating.attempted && c.rating.priceUnrated.empty() ? std::to_string(c.rating.priceMinor)
+                                                          : "",
+      c.rating.marginMinor ? std::to_string(*c.rating.marginMinor) : "",
+      c.rating.priceCurrency.empty() ? c.rating.costCurrency : c.rating.priceCurrency);
 }
 
 bool parseInt(const std::string& s, std::int64_t& out) {

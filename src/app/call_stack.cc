@@ -13,10 +13,12 @@
 
 #include "base/log.h"
 #include "billing/cdr_writer.h"
+#include "billing/rating_source.h"
 #include "billing/store_sink.h"
 #include "call/b2bua.h"
 #include "call/media_anchor.h"
 #include "call/prober.h"
+#include "call/rater.h"
 #include "call/sip_service.h"
 #include "call/trunk_policy.h"
 #include "fraud/channel_limiter.h"
@@ -30,6 +32,7 @@
 #include "storage/snapshot.h"
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/rate_store.h"
 #include "storage/sqlite/runtime_stores.h"
 
 namespace trunkline::app {
@@ -106,6 +109,18 @@ sip::TransportKind kindOf(storage::Transport t) {
 
 }  // namespace
 
+// Prices CDRs with the book in force when the call ended (billing/rating_source.h).
+class BookRater final : public call::CallRater {
+ public:
+  explicit BookRater(const billing::RatingSource& s) : source_(s) {}
+  void rate(storage::Cdr& cdr) override {
+    if (auto book = source_.current()) billing::rateCdr(*book, cdr);
+  }
+
+ private:
+  const billing::RatingSource& source_;
+};
+
 struct CallStack::Impl {
   Impl(const ops::NodeConfig& c, net::EventLoop& l, sip::TransportLayer& t)
       : cfg(c), loop(l), transport(t) {}
@@ -120,6 +135,9 @@ struct CallStack::Impl {
   std::unique_ptr<storage::sqlite::Database> cfgDb, cdrDb, regDb;
   std::unique_ptr<storage::sqlite::SqliteConfigStore> configStore;
   std::unique_ptr<storage::SnapshotSource> snapshots;
+  std::unique_ptr<storage::sqlite::SqliteRateStore> rateStore;  // cfgDb: refresher thread
+  std::unique_ptr<billing::RatingSource> rating;
+  std::unique_ptr<BookRater> rater;
   std::unique_ptr<storage::sqlite::SqliteCdrStore> cdrStore;
   std::unique_ptr<billing::StoreCdrSink> cdrSink;
   std::unique_ptr<billing::CdrWriter> cdrWriter;
@@ -321,6 +339,8 @@ void CallStack::Impl::refreshLoop() {
     cv.wait_for(lock, std::chrono::seconds(1));
     if (stopping) break;
     lock.unlock();
+    if (auto rated = rating->refreshIfChanged(); !rated)
+      TL_LOG_WARN("rate deck refresh failed: {}", rated.error().message);
     auto changed = snapshots->refreshIfChanged();
     if (!changed) {
       TL_LOG_WARN("configuration refresh failed: {}", changed.error().message);
@@ -353,6 +373,12 @@ base::Result<std::unique_ptr<CallStack>> CallStack::create(const ops::NodeConfig
   d->snapshots = std::make_unique<storage::SnapshotSource>(*d->configStore);
   if (auto r = d->snapshots->refreshIfChanged(); !r)
     return base::fail(base::Errc::Io, "loading configuration: " + r.error().message);
+
+  d->rateStore = std::make_unique<storage::sqlite::SqliteRateStore>(*d->cfgDb);
+  d->rating = std::make_unique<billing::RatingSource>(*d->rateStore);
+  if (auto r = d->rating->refreshIfChanged(); !r)
+    return base::fail(base::Errc::Io, "loading rate decks: " + r.error().message);
+  d->rater = std::make_unique<BookRater>(*d->rating);
 
   d->cdrStore = std::make_unique<storage::sqlite::SqliteCdrStore>(*d->cdrDb);
   d->cdrSink = std::make_unique<billing::StoreCdrSink>(*d->cdrStore);
@@ -390,6 +416,7 @@ base::Result<std::unique_ptr<CallStack>> CallStack::create(const ops::NodeConfig
   call::B2buaConfig bcfg;
   bcfg.userAgent = cfg.sip.serverHeader.empty() ? "Trunkline" : cfg.sip.serverHeader;
   bcfg.localAddress = d->localAddress();
+  bcfg.rater = d->rater.get();
   if (cfg.media.enabled) {
     if (auto r = d->startMedia(); !r) return tl::unexpected(r.error());
     bcfg.media = d->anchor.get();

@@ -24,6 +24,7 @@
 #include "call/client_sink.h"
 #include "call/media.h"
 #include "call/policy.h"
+#include "call/rater.h"
 #include "sip/auth/random.h"
 #include "sip/transaction/layer.h"
 
@@ -42,6 +43,9 @@ struct B2buaConfig {
   base::Duration deadDialogInterval = std::chrono::seconds(120);
   /// Media anchoring (null: session descriptions pass unchanged). Outlives the B2bua.
   MediaAnchor* media = nullptr;
+  /// Prices every CDR before it is emitted and submitted (null: CDRs are left unrated).
+  /// Outlives the B2bua; called on its thread.
+  CallRater* rater = nullptr;
 };
 
 /// Plain counters for metrics (shard thread only).

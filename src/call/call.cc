@@ -440,7 +440,10 @@ void B2bua::finish(Call& call, storage::Disposition disposition, int code, std::
     default: ++counters_.failed; break;
   }
   ++counters_.ended;
-  if (call.recordCdr) cdrs_.submit(std::move(call.cdr));
+  if (call.recordCdr) {
+    if (config_.rater) config_.rater->rate(call.cdr);  // before observers: they see the rated CDR
+    cdrs_.submit(std::move(call.cdr));
+  }
   if (call.admitted) policy_.release(call.context);
 
   dialogs_.erase(dialogKey(call.caller.callId, call.caller.localTag));

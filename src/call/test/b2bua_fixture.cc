@@ -163,9 +163,16 @@ std::string Peer::sendInDialog(const std::string& method, const std::string& ext
 
 // ---- fixture -------------------------------------------------------------------------------
 
+namespace {
+B2buaConfig withRater(B2buaConfig c, CallRater* rater) {
+  c.rater = rater;
+  return c;
+}
+}  // namespace
+
 B2buaFixture::B2buaFixture(base::Duration deadDialogInterval)
     : service(timers, serviceConfig()),
-      b2bua(timers, b2buaConfig(deadDialogInterval), policy, cdrs, random),
+      b2bua(timers, withRater(b2buaConfig(deadDialogInterval), &rater), policy, cdrs, random),
       layer(timers, sip::TimerConfig{}, *this, service) {
   service.attach(layer);
   b2bua.attach(layer);

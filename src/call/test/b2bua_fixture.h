@@ -106,6 +106,20 @@ struct FakePolicy : CallPolicy {
   std::string lastFrom;
 };
 
+/// Rates nothing unless `enabled`; then stamps what it saw into the rating, so tests can
+/// tell that the CDR was rated once, at the end, before the observers and the sink.
+struct FakeRater : CallRater {
+  bool enabled = false;
+  int calls = 0;
+  void rate(storage::Cdr& cdr) override {
+    ++calls;
+    if (!enabled) return;
+    cdr.rating.attempted = true;
+    cdr.rating.priceMinor = static_cast<std::int64_t>(cdr.billableS) * 10;
+    cdr.rating.priceCurrency = "USD";
+  }
+};
+
 struct FakeCdrSink : CdrSink {
   std::vector<storage::Cdr> cdrs;
   void submit(storage::Cdr cdr) override { cdrs.push_back(std::move(cdr)); }
@@ -145,6 +159,7 @@ class B2buaFixture : public ::testing::Test, public sip::TransportSender {
   sip::SeededRandom random;
   FakePolicy policy;
   FakeCdrSink cdrs;
+  FakeRater rater;
   SipService service;
   B2bua b2bua;
   sip::TransactionLayer layer;
