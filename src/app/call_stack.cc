@@ -204,6 +204,7 @@ base::Result<void> CallStack::Impl::startMedia() {
     if (!configured.empty()) return net::Address::fromIp(configured, 0);
     for (auto kind : {sip::TransportKind::Udp, sip::TransportKind::Tcp, sip::TransportKind::Tls})
       if (auto a = transport.listenAddress(kind, family)) return net::Address::fromIp(a->ip(), 0);
+  acfg.transcode = call::TranscodePolicy{m.transcode, m.transcodeCodecs};
     return std::nullopt;
   };
   acfg.ipv4 = pick(m.address, AF_INET);

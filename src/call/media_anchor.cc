@@ -9,6 +9,9 @@
 #include <fmt/format.h>
 
 #include "base/log.h"
+#include "media/processor_chain.h"
+#include "media/srtp.h"
+#include "media/transcode_processor.h"
 #include "sdp/codecs.h"
 #include "sdp/offer_answer.h"
 #include "sdp/origin.h"
@@ -17,6 +20,8 @@
 
 namespace trunkline::call {
 namespace {
+
+using SrtpKeys = std::pair<std::optional<media::SrtpKey>, std::optional<media::SrtpKey>>;
 
 using base::Errc;
 
@@ -108,6 +113,8 @@ class AnchoredCallMedia final : public CallMedia {
         if (!sdp::filterCodecs(d, i, sdp::CodecFilter{"audio", codecs_, true})) codecRefused = true;
     }
     if (streams_.size() < d.mediaCount()) streams_.resize(d.mediaCount());
+    // Transcoding (call/codec_plan.h): the offer gains the codecs we can transcode to.
+    if (role == SdpRole::Offer) plan_.onOffer(from, d);
 
     const net::Address local = localFor(to);
     sdp::RewritePlan plan;
@@ -162,6 +169,11 @@ class AnchoredCallMedia final : public CallMedia {
         sp.rtcp = sdp::RtcpAction::Set;
         sp.rtcpPort = ours.rtcp.port();
       }
+    }
+    if (role == SdpRole::Answer) {
+      // Signals above took the answerer's own codecs; what the offerer is told changes now.
+      for (std::size_t i : plan_.onAnswer(from, d).changed) installTranscode(i);
+      for (std::size_t i = 0; i < transcode_.size(); ++i) applyProcessors(i, false);
     }
     auto report = sdp::rewrite(d, plan);
     if (!report) return base::fail(Errc::InvalidArgument, "SDP rewrite: " + report.error().message);
@@ -233,7 +245,104 @@ class AnchoredCallMedia final : public CallMedia {
     }
   }
 
+  // ---- transcoding ----------------------------------------------------------------
+  struct TranscodeState {
+    // Per sending leg: the transcoder, and the SRTP keys the installed chain was built with.
+    std::array<std::shared_ptr<media::TranscodeProcessor>, 2> proc{};
+    std::array<SrtpKeys, 2> keys{};
+    bool active() const { return proc[0] || proc[1]; }
+  };
+
+  // The plan changed for stream i: new transcoders for both directions (or none).
+  void installTranscode(std::size_t i) {
+    if (i >= streams_.size() || !streams_[i].added || !session_) return;
+    if (transcode_.size() <= i) transcode_.resize(i + 1);
+    TranscodeState& ts = transcode_[i];
+    const bool was = ts.active();
+    ts.proc = {};
+    if (const auto t = plan_.transcode(i)) {
+      for (Leg from : {Leg::Caller, Leg::Callee}) {
+        const TranscodeSide& in = t->of(from);
+        const TranscodeSide& out = t->of(other(from));
+        media::TranscodeConfig c;
+        c.transcoder.inCodec = in.codec;
+        c.transcoder.inPt = in.pt;
+        c.transcoder.outCodec = out.codec;
+        c.transcoder.outPt = out.pt;
+        c.transcoder.outPtimeMs = out.ptimeMs;
+        c.transcoder.inEventPt = in.eventPt;
+        c.transcoder.inEventClock = in.eventClock;
+        c.transcoder.outEventPt = out.eventPt;
+        c.transcoder.outEventClock = out.eventClock;
+        // A new RTP source towards the receiver (RFC 3550 §5.1: random initial values).
+        const std::uint64_t r = owner_.nextRandom();
+        c.transcoder.firstSeq = static_cast<std::uint16_t>(r);
+        c.transcoder.firstTimestamp = static_cast<std::uint32_t>(r >> 16);
+        c.ssrc = static_cast<std::uint32_t>(owner_.nextRandom()) | 1;
+        auto p = media::TranscodeProcessor::create(c);
+        if (!p) {
+          TL_LOG_WARN("call {}: stream {}: transcoder: {}", callId_, i, p.error().message);
+          ts.proc = {};
+          break;
+        }
+        ts.proc[idx(from)] = std::move(*p);
+      }
+      if (ts.active())
+        TL_LOG_INFO("call {}: stream {}: transcoding {}/{} ms (caller) <-> {}/{} ms (callee)",
+                    callId_, i, media::codec::codecName(t->of(Leg::Caller).codec),
+                    t->of(Leg::Caller).ptimeMs, media::codec::codecName(t->of(Leg::Callee).codec),
+                    t->of(Leg::Callee).ptimeMs);
+    }
+    if (was || ts.active()) applyProcessors(i, true);
+  }
+
+  // Installs each direction's processor: [SRTP unprotect, transcode, SRTP protect] while
+  // stream i is transcoded (rebuilt when the SRTP keys change), and on `force` (transcoding
+  // just stopped or changed) also the plain SRTP processor or none.
+  void applyProcessors(std::size_t i, bool force) {
+    if (i >= transcode_.size() || !session_) return;
+    TranscodeState& ts = transcode_[i];
+    if (!ts.active() && !force) return;
+    for (Leg from : {Leg::Caller, Leg::Callee}) {
+      const SrtpKeys keys = srtpKeys(i, from);
+      if (!force && keys == ts.keys[idx(from)]) continue;
+      std::vector<std::shared_ptr<media::PacketProcessor>> stages;
+      bool ok = true;
+      auto add = [&](auto created) {
+        if (created)
+          stages.push_back(std::move(*created));
+        else
+          ok = false;
+      };
+      if (ts.proc[idx(from)] || !(keys.first && keys.second)) {
+        if (keys.first) add(media::SrtpUnprotect::create(*keys.first));
+        stages.push_back(ts.proc[idx(from)]);
+        if (keys.second) add(media::SrtpProtect::create(*keys.second));
+      } else {
+        add(media::SrtpReencrypt::create(*keys.first, *keys.second));
+      }
+      const auto sid = static_cast<media::StreamId>(i);
+      if (!ok) {  // nothing forwarded beats plain text to a leg that expects SRTP
+        TL_LOG_WARN("call {}: stream {}: SRTP context for the transcoded direction", callId_, i);
+        (void)owner_.engine().setForwarding(*session_, sid, relayLeg(from), false);
+        continue;
+      }
+      (void)owner_.engine().setProcessor(*session_, sid, relayLeg(from),
+                                         media::chainOf(std::move(stages)));
+      ts.keys[idx(from)] = keys;
+    }
+  }
+
+  // The SRTP keys of direction `from` on stream i: the sender's (to unprotect) and ours
+  // towards the receiver (to protect), as the SRTP part of this class installed them.
+  SrtpKeys srtpKeys(std::size_t i, Leg from) const {
+    (void)i;
+    (void)from;
+    return SrtpKeys{};  // SRTP in calls is not wired yet
+  }
+
   void removeStream(std::size_t i) {
+    if (i < transcode_.size()) transcode_[i] = TranscodeState{};
     (void)owner_.engine().removeStream(*session_, static_cast<media::StreamId>(i));
     streams_[i] = Stream{};
   }
@@ -246,6 +355,8 @@ class AnchoredCallMedia final : public CallMedia {
   std::vector<std::string> codecs_;
   std::optional<media::SessionId> session_;
   std::vector<Stream> streams_;
+  CodecPlan plan_{owner_.config().transcode};
+  std::vector<TranscodeState> transcode_;  // by stream index
   bool closed_ = false;
 };
 

@@ -19,6 +19,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "call/codec_plan.h"
 #include "call/media.h"
 #include "media/engine.h"
 #include "net/address.h"
@@ -33,6 +34,8 @@ struct AnchoredMediaConfig {
   /// A call whose MOS estimate in either direction is below this is flagged in its CDR
   /// (CdrMedia::flags) and logged.
   double poorMosThreshold = 3.1;
+  /// Transcoding when the legs share no codec ([media] transcode, transcode_codecs).
+  TranscodePolicy transcode;
 };
 
 class AnchoredMedia final : public MediaAnchor {

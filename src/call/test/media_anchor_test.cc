@@ -195,7 +195,9 @@ TEST_F(MediaAnchorTest, CodecsOfTheTrunkFilterOffersAndNothingAcceptableIsRefuse
   auto offer = parse(*m->relay(Leg::Caller, SdpRole::Offer, offerFrom(pbx.port())));
   std::vector<std::string> formats(offer.media(0).formats().begin(),
                                    offer.media(0).formats().end());
-  EXPECT_EQ(formats, (std::vector<std::string>{"8", "0", "101"}));  // preference, DTMF kept
+  // Trunk preference, DTMF kept; then what we can transcode to ([media] transcode, on by
+  // default): G.729 on its static type, opus on a dynamic one.
+  EXPECT_EQ(formats, (std::vector<std::string>{"8", "0", "101", "18", "96"}));
 
   auto g729only = anchor_.open(5, {});
   g729only->setCodecs({"G729"});
