@@ -27,7 +27,7 @@ TEST_F(B2buaRatingTest, AnsweredCallIsRatedWithItsFinalBillableTime) {
 }
 
 TEST_F(B2buaRatingTest, RejectedCallIsRatedAtZero) {
-  policy.next = Reject{403, "Trunk disabled"};
+  policy.next = Reject{403, "Trunk disabled", {}};
   pbx.sendInvite();
   pbx.expectStatus(100);
   pbx.expectStatus(403);
