@@ -24,6 +24,16 @@ base::Result<void> StreamListener::open(const net::Address& address, bool reuseP
   std::error_code ec;
   acceptor_.open(ep.protocol(), ec);
   if (!ec && address.isV6()) acceptor_.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) {
+    // Accepted connections inherit the listener's marking; onAccepted() sets it again so
+    // that does not depend on the kernel.
+    if (auto r = setSocketDscp(acceptor_.native_handle(), layer_->options_.dscp); !r) {
+      acceptor_.close(ec);
+      return base::fail(r.error().code, fmt::format("cannot listen on {}:{}: {}",
+                                                    kind_ == TransportKind::Tls ? "tls" : "tcp",
+                                                    address.toString(), r.error().message));
+    }
+  }
   if (!ec) acceptor_.set_option(asio::socket_base::reuse_address(true), ec);
   if (!ec && reusePort) {
     const int one = 1;
@@ -125,6 +135,12 @@ void StreamConnection::startConnect(const net::Address& remote, const net::Addre
   const auto ep = net::toTcpEndpoint(remote);
   std::error_code ec;
   tcp_.open(ep.protocol(), ec);
+  if (!ec) {
+    // Before connect(), so the SYN is marked too.
+    if (auto r = setSocketDscp(tcp_.native_handle(), layer_->options_.dscp); !r)
+      layer_->warn("{} connection to {} goes unmarked: {}", transportName(flow_.kind), remote,
+                   r.error().message);
+  }
   if (!ec && bindIp.valid() && bindIp.family() == remote.family() && !net::isUnspecified(bindIp)) {
     net::Address local = bindIp;
     local.setPort(0);

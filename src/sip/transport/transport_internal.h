@@ -37,6 +37,7 @@ class UdpSocket : public std::enable_shared_from_this<UdpSocket> {
   void close();
   bool sendTo(const net::Address& to, std::string_view bytes);
   const net::Address& local() const { return local_; }
+  int fd() { return socket_.native_handle(); }
 
  private:
   struct Queued {
@@ -76,6 +77,7 @@ class StreamListener : public std::enable_shared_from_this<StreamListener> {
   void close();
   TransportKind kind() const { return kind_; }
   const net::Address& local() const { return local_; }
+  int fd() { return acceptor_.native_handle(); }
 
  private:
   TransportLayer* layer_;
@@ -111,6 +113,7 @@ class StreamConnection : public std::enable_shared_from_this<StreamConnection> {
   bool accepted() const { return accepted_; }
   const Flow& flow() const { return flow_; }
   std::uint64_t id() const { return flow_.connectionId; }
+  int fd() { return lowest().native_handle(); }
 
  private:
   asio::ip::tcp::socket& lowest() { return tls_ ? tls_->next_layer() : tcp_; }

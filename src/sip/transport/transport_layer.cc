@@ -120,6 +120,18 @@ std::optional<net::Address> TransportLayer::listenAddress(TransportKind kind, in
   return std::nullopt;
 }
 
+std::vector<int> TransportLayer::socketDscps() const {
+  std::vector<int> out;
+  auto read = [&out](int fd) {
+    auto d = socketDscp(fd);
+    out.push_back(d ? *d : -1);
+  };
+  for (const auto& s : udp_) read(s->fd());
+  for (const auto& l : streamListeners_) read(l->fd());
+  for (const auto& [id, c] : connections_) read(c->fd());
+  return out;
+}
+
 void TransportLayer::deliver(std::string_view bytes, const Flow& flow, bool datagram) {
   ++counters_.packetsIn;
   ParseOptions opts;
@@ -160,6 +172,8 @@ void TransportLayer::onAccepted(TransportKind kind, const net::Address& local,
     socket.close(ec);
     return;
   }
+  if (auto r = setSocketDscp(socket.native_handle(), options_.dscp); !r)
+    warn("{} connection from {} goes unmarked: {}", transportName(kind), remote, r.error().message);
   const std::uint64_t id = nextConnectionId_++;
   auto conn = std::make_shared<detail::StreamConnection>(*this, id, kind, std::move(socket),
                                                          /*accepted=*/true);

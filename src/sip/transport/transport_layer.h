@@ -28,6 +28,7 @@
 #include "net/event_loop.h"
 #include "net/tls_context.h"
 #include "sip/message/message.h"
+#include "sip/transport/dscp.h"
 #include "sip/transport/flow.h"
 #include "sip/transport/listen_spec.h"
 #include "sip/transport/response_route.h"
@@ -61,6 +62,10 @@ struct TransportOptions {
   int udpReceiveBufferBytes = 0;
   /// SO_REUSEPORT on listening sockets (several shards on one port).
   bool reusePort = false;
+  /// DSCP (0..63) on every UDP socket, listener and connection, accepted or outbound, so
+  /// every SIP packet leaves marked; 0 leaves them unmarked. A value the kernel refuses makes
+  /// listen() fail; on a connection it is logged and the connection goes on unmarked.
+  int dscp = kDscpCs3;
   /// send() of a response applies RFC 3261 §18.2.2 / RFC 3581 from the response's top Via
   /// to the given Flow (the request's arrival Flow). Idempotent on an already routed Flow.
   bool routeResponses = true;
@@ -144,6 +149,10 @@ class TransportLayer {
   /// Closes a connection now; queued bytes are dropped (reported through onSendFailed).
   void closeConnection(std::uint64_t connectionId);
   std::size_t connectionCount() const { return connections_.size(); }
+
+  /// The DSCP the kernel holds for each open socket (getsockopt): UDP sockets, then
+  /// listeners, then connections; -1 where it cannot be read. Diagnostics and tests.
+  std::vector<int> socketDscps() const;
 
   /// Closes every socket, listener and connection (no handler calls). Idempotent.
   void shutdown();

@@ -41,6 +41,13 @@ base::Result<void> UdpSocket::open(const net::Address& address) {
   std::error_code ec;
   socket_.open(ep.protocol(), ec);
   if (!ec && address.isV6()) socket_.set_option(asio::ip::v6_only(true), ec);
+  if (!ec) {
+    if (auto r = setSocketDscp(socket_.native_handle(), layer_->options_.dscp); !r) {
+      socket_.close(ec);
+      return base::fail(r.error().code, fmt::format("cannot open udp:{}: {}", address.toString(),
+                                                    r.error().message));
+    }
+  }
   // No SO_REUSEADDR: on Linux it lets two UDP sockets share a port silently.
   if (!ec && layer_->options_.reusePort) {
     const int one = 1;
