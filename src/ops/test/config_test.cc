@@ -129,6 +129,22 @@ TEST(Config, MediaTranscode) {
   expectError("[media]\ntranscode_codecs = [\"telephone-event\"]\n", "is not a codec");
 }
 
+TEST(Config, SipDscp) {
+  EXPECT_EQ(parseConfig("", "d.toml")->sip.dscp, 24u);  // CS3 unless told otherwise
+  EXPECT_EQ(parseConfig("[sip]\ndscp = 40\n", "s.toml")->sip.dscp, 40u);
+  EXPECT_EQ(parseConfig("[sip]\ndscp = 0\n", "s.toml")->sip.dscp, 0u);  // unmarked
+  EXPECT_EQ(parseConfig("[sip]\ndscp = 63\n", "s.toml")->sip.dscp, 63u);
+  for (const char* bad : {"[sip]\ndscp = 64\n", "[sip]\ndscp = -1\n"}) {
+    auto cfg = parseConfig(bad, "bad.toml");
+    ASSERT_FALSE(cfg) << bad;
+    EXPECT_EQ(cfg.error().message.rfind("bad.toml:2: 'dscp' = ", 0), 0u) << cfg.error().message;
+    EXPECT_NE(cfg.error().message.find("out of range [0, 63]"), std::string::npos);
+  }
+  auto s = parseConfig("[sip]\n\ndscp = \"ef\"\n", "bad.toml");
+  ASSERT_FALSE(s);
+  EXPECT_EQ(s.error().message, "bad.toml:3: 'dscp' must be an integer, not a string");
+}
+
 TEST(Config, SyntaxErrorHasLine) {
   auto cfg = parseConfig("[node]\ndata_dir = \"x\"\nthreads = = 3\n", "syn.toml");
   ASSERT_FALSE(cfg);
