@@ -24,6 +24,7 @@
 #include "fraud/channel_limiter.h"
 #include "fraud/cps_limiter.h"
 #include "media/engine.h"
+#include "metrics/node_stats.h"
 #include "registrar/registrar.h"
 #include "registrar/registration_writer.h"
 #include "routing/health.h"
@@ -359,10 +360,9 @@ void CallStack::Impl::refreshLoop() {
   }
 }
 
-base::Result<std::unique_ptr<CallStack>> CallStack::create(const ops::NodeConfig& cfg,
-                                                           const std::string& dbPath,
-                                                           net::EventLoop& loop,
-                                                           sip::TransportLayer& transport) {
+base::Result<std::unique_ptr<CallStack>> CallStack::create(
+    const ops::NodeConfig& cfg, const std::string& dbPath, net::EventLoop& loop,
+    sip::TransportLayer& transport, std::vector<call::CallObserver*> observers) {
   auto d = std::make_unique<Impl>(cfg, loop, transport);
   for (auto* db : {&d->cfgDb, &d->cdrDb, &d->regDb}) {
     auto opened = storage::sqlite::Database::open(dbPath);
@@ -417,6 +417,7 @@ base::Result<std::unique_ptr<CallStack>> CallStack::create(const ops::NodeConfig
   call::B2buaConfig bcfg;
   bcfg.userAgent = cfg.sip.serverHeader.empty() ? "Trunkline" : cfg.sip.serverHeader;
   bcfg.localAddress = d->localAddress();
+  bcfg.observers = std::move(observers);
   bcfg.rater = d->rater.get();
   if (cfg.media.enabled) {
     if (auto r = d->startMedia(); !r) return tl::unexpected(r.error());
@@ -454,6 +455,22 @@ void CallStack::hangupAll() {
   if (impl_->b2bua->liveCalls() > 0)
     TL_LOG_INFO("hanging up {} live calls", impl_->b2bua->liveCalls());
   impl_->b2bua->shutdown();
+}
+
+bool CallStack::hangup(std::uint64_t callId, std::string reason) {
+  return impl_->b2bua->hangup(callId, std::move(reason));
+}
+
+void CallStack::fillCounters(metrics::ShardCounters& out) const {
+  const auto& d = *impl_;
+  out.calls = d.b2bua->counters();
+  out.liveCalls = d.b2bua->liveCalls();
+  out.registrar = d.registrar->counters();
+  out.registrations = d.registrar->size();
+}
+
+billing::CdrWriterStats CallStack::cdrStats() const {
+  return impl_->cdrWriter->stats();
 }
 
 void CallStack::stop() {

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "base/result.h"
+#include "billing/cdr_writer.h"
+#include "call/events.h"
 #include "net/event_loop.h"
 #include "ops/config.h"
 #include "sip/transaction/layer.h"
@@ -16,6 +18,9 @@
 namespace trunkline::call {
 class SipService;
 }
+namespace trunkline::metrics {
+struct ShardCounters;
+}
 
 namespace trunkline::app {
 
@@ -23,10 +28,9 @@ class CallStack {
  public:
   /// Opens the stack's database connections on `dbPath`, loads the config snapshot and
   /// the persisted registrations, starts the writer threads. Errors name what failed.
-  static base::Result<std::unique_ptr<CallStack>> create(const ops::NodeConfig& cfg,
-                                                         const std::string& dbPath,
-                                                         net::EventLoop& loop,
-                                                         sip::TransportLayer& transport);
+  static base::Result<std::unique_ptr<CallStack>> create(
+      const ops::NodeConfig& cfg, const std::string& dbPath, net::EventLoop& loop,
+      sip::TransportLayer& transport, std::vector<call::CallObserver*> observers = {});
   ~CallStack();
   CallStack(const CallStack&) = delete;
   CallStack& operator=(const CallStack&) = delete;
@@ -36,6 +40,13 @@ class CallStack {
   /// Ends every live call (BYE both sides, CDR hung up by System). Before the transport
   /// shuts down, so the BYEs go out.
   void hangupAll();
+  /// Ends one live call by operator request (B2bua::hangup); false when it is not live.
+  /// Loop thread.
+  bool hangup(std::uint64_t callId, std::string reason);
+  /// The B2BUA's and registrar's counters into `out` (loop thread).
+  void fillCounters(metrics::ShardCounters& out) const;
+  /// The CDR writer's counters and queue depth (any thread).
+  billing::CdrWriterStats cdrStats() const;
   /// Clean shutdown: stop probing and config refreshes, write every queued CDR and
   /// registration change. Call on the loop thread after it stopped serving.
   void stop();

@@ -22,6 +22,7 @@
 
 #include "base/timer_queue.h"
 #include "call/client_sink.h"
+#include "call/events.h"
 #include "call/media.h"
 #include "call/policy.h"
 #include "call/rater.h"
@@ -43,6 +44,11 @@ struct B2buaConfig {
   base::Duration deadDialogInterval = std::chrono::seconds(120);
   /// Media anchoring (null: session descriptions pass unchanged). Outlives the B2bua.
   MediaAnchor* media = nullptr;
+  /// Told of every call's start, ringing, answer and end (events.h); they outlive the
+  /// B2bua and are called on its thread.
+  std::vector<CallObserver*> observers;
+  /// This B2bua's shard index (CallEvent::shard), so observers can route back to it.
+  std::uint32_t shard = 0;
   /// Prices every CDR before it is emitted and submitted (null: CDRs are left unrated).
   /// Outlives the B2bua; called on its thread.
   CallRater* rater = nullptr;
@@ -83,6 +89,8 @@ class B2bua final : public ClientSink {
 
   /// The layer requests go through; call once, before the first message.
   void attach(sip::TransactionLayer& layer) { layer_ = &layer; }
+  /// One more observer (like B2buaConfig::observers); before the first message.
+  void addObserver(CallObserver* observer) { config_.observers.push_back(observer); }
 
   /// A new INVITE without To tag (checks of SipService already passed).
   void onInvite(sip::ServerTransactionHandle txn, const sip::SipMessage& invite,
@@ -109,6 +117,12 @@ class B2bua final : public ClientSink {
   /// System) and is released. Call before destroying the layer.
   void shutdown();
 
+  /// Ends one call by operator request (the API): before the answer the attempt is
+  /// CANCELled and the caller gets 487, an established call is BYEd on both legs. The CDR
+  /// says hangupBy System with `reason` as its final reason. False when no such call is
+  /// live (already ended). Shard thread only (the API posts it here).
+  bool hangup(std::uint64_t callId, std::string reason);
+
   std::size_t liveCalls() const { return calls_.size(); }
   const CallCounters& counters() const { return counters_; }
 
@@ -124,6 +138,7 @@ class B2bua final : public ClientSink {
               storage::HangupBy by);
   void hangupBoth(Call& call, storage::HangupBy by, std::string reason);
   void onNoMedia(Call& call);
+  void emit(const Call& call, CallEvent::Type type);
   /// The offer for the current target through the call's media (call.calleeOffer); false
   /// with the SIP code to record when it cannot be carried (488, or 503 without ports).
   bool prepareOffer(Call& call, const Target& target, int& failCode);

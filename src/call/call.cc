@@ -213,6 +213,7 @@ void B2bua::onInvite(sip::ServerTransactionHandle txn, const sip::SipMessage& in
   call.outTag = newTag();
   dialogs_[dialogKey(call.caller.callId, call.caller.localTag)] = {call.id, Leg::Caller};
   dialogs_[dialogKey(call.outCallId, call.outTag)] = {call.id, Leg::Callee};
+  emit(call, CallEvent::Type::Started);
   tryNext(call);
 }
 
@@ -372,6 +373,37 @@ void B2bua::shutdown() {
   ended_.clear();
 }
 
+bool B2bua::hangup(std::uint64_t callId, std::string reason) {
+  ended_.clear();
+  Call* call = findCall(callId);
+  if (!call) return false;
+  TL_LOG_INFO("call {} hung up by operator: {}", call->cdr.callUuid, reason);
+  if (call->state != CallState::Routing) {
+    call->cdr.finalReason = std::move(reason);
+    hangupBoth(*call, storage::HangupBy::System, "operator");
+    return true;
+  }
+  // Not answered yet: like the caller's CANCEL (§9.1 towards the target, 487 back), but
+  // recorded as ours.
+  call->cancelled = true;
+  if (call->attempt) {
+    auto& ca = call->cdr.attempts[call->attempt->cdrIndex];
+    ca.sipCode = 487;
+    ca.reason = reason;
+    ca.endMs = wallMs();
+    abandonAttempt(*call);
+  }
+  respondCaller(*call, 487, {});
+  finish(*call, storage::Disposition::Cancelled, 487, std::move(reason), storage::HangupBy::System);
+  return true;
+}
+
+void B2bua::emit(const Call& call, CallEvent::Type type) {
+  if (config_.observers.empty()) return;
+  const CallEvent event{type, config_.shard, call.id, &call.cdr};
+  for (auto* o : config_.observers) o->onCallEvent(event);
+}
+
 void B2bua::hangupBoth(Call& call, storage::HangupBy by, std::string reason) {
   if (call.state == CallState::Done) return;
   if (call.callee) {
@@ -442,6 +474,7 @@ void B2bua::finish(Call& call, storage::Disposition disposition, int code, std::
   ++counters_.ended;
   if (call.recordCdr) {
     if (config_.rater) config_.rater->rate(call.cdr);  // before observers: they see the rated CDR
+    emit(call, CallEvent::Type::Ended);  // final and rated: observers see it as written
     cdrs_.submit(std::move(call.cdr));
   }
   if (call.admitted) policy_.release(call.context);

@@ -71,7 +71,10 @@ void B2bua::relayProvisional(Call& call, const sip::SipMessage& rsp) {
     a.lastRSeq = rseq;
     if (!call.caller100rel) sendPrack(call, rseq, a.cseq);
   }
-  if (call.cdr.ringMs == 0) call.cdr.ringMs = wallMs();
+  if (call.cdr.ringMs == 0) {
+    call.cdr.ringMs = wallMs();
+    emit(call, CallEvent::Type::Ringing);
+  }
   std::string extra =
       fmt::format("Contact: {}\r\n{}", contactFor(call.callerFlow), call.callerRecordRoute);
   if (reliable && call.caller100rel) {

@@ -142,6 +142,7 @@ void B2bua::onAnswered(Call& call, const sip::SipMessage& rsp) {
   call.cdr.finalCode = rsp.statusCode();
   call.cdr.finalReason = std::string(rsp.reasonPhrase());
   relayAnswer(call, rsp);
+  emit(call, CallEvent::Type::Answered);
   if (call.context.maxDuration > base::Duration{0})
     call.maxTimer = schedule(call, call.context.maxDuration, &B2bua::onMaxDuration);
 }

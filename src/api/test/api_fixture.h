@@ -14,6 +14,7 @@
 
 #include "api/api.h"
 #include "api/json_util.h"
+#include "api/live_routes.h"
 #include "api/runtime_routes.h"
 #include "storage/sqlite/api_key_store.h"
 #include "storage/sqlite/config_store.h"
@@ -48,6 +49,17 @@ class ApiFixture : public ::testing::Test {
     gateways_ = std::make_unique<storage::sqlite::SqliteGatewayStatusStore>(*db_);
     runtime_ = std::make_unique<RuntimeDeps>(RuntimeDeps{*cdrs_, *gateways_, *config_});
     registerRuntimeRoutes(router_, *runtime_);
+    registrations_ = std::make_unique<storage::sqlite::SqliteRegistrationStore>(*db_);
+    live_ = std::make_unique<LiveDeps>();
+    live_->metrics = &metrics_;
+    live_->calls = &liveCalls_;
+    live_->registrations = registrations_.get();
+    live_->config = config_.get();
+    live_->hangup = [this](std::uint32_t shard, std::uint64_t callId) {
+      hangups_.emplace_back(shard, callId);
+      return hangupResult_;
+    };
+    registerLiveRoutes(router_, *live_);
     service_ = std::make_unique<ApiService>(router_, *keys_, clock_, ServiceOptions{0, 0});
     admin_ = makeKey(0);
   }
@@ -91,6 +103,12 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<storage::sqlite::SqliteCdrStore> cdrs_;
   std::unique_ptr<storage::sqlite::SqliteGatewayStatusStore> gateways_;
   std::unique_ptr<RuntimeDeps> runtime_;
+  metrics::Registry metrics_;
+  metrics::LiveCalls liveCalls_{2};
+  std::unique_ptr<storage::sqlite::SqliteRegistrationStore> registrations_;
+  std::unique_ptr<LiveDeps> live_;
+  std::vector<std::pair<std::uint32_t, std::uint64_t>> hangups_;  // what DELETE asked for
+  HangupResult hangupResult_ = HangupResult::Done;
   Router router_;
   std::unique_ptr<ApiService> service_;
   std::string admin_;
