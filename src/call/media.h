@@ -37,9 +37,18 @@ class CallMedia {
   virtual void setCodecs(std::vector<std::string> codecs) = 0;
   /// The IP family (AF_INET / AF_INET6) of a leg's peer, so its media address matches.
   virtual void setFamily(Leg leg, int family) = 0;
+  /// The SRTP policy of the peer on `leg` (the customer trunk's or the carrier's; see
+  /// storage::SrtpPolicy). Set before the first description from or to that leg; setting
+  /// it again means a new peer (failover to the next carrier): the keys negotiated on that
+  /// leg are forgotten and the next offer to it carries fresh ones.
+  virtual void setSrtp(Leg leg, storage::SrtpPolicy policy) {
+    (void)leg;
+    (void)policy;
+  }
   /// A description received from `from`, to be sent to the other leg. Returns the body to
-  /// send. Errors: Errc::InvalidArgument (malformed, or no acceptable codec: answer 488),
-  /// Errc::Unavailable (no relay ports: 503).
+  /// send. Errors: Errc::InvalidArgument (malformed, no acceptable codec, or SRTP the leg's
+  /// policy cannot accept: answer 488; for an answer, the attempt has failed as if with
+  /// 488), Errc::Unavailable (no relay ports: 503).
   virtual base::Result<std::string> relay(Leg from, SdpRole role, std::string_view sdp) = 0;
   /// Ends the relay session (idempotent) and records its quality figures in `cdr`.
   virtual void close(storage::Cdr& cdr) = 0;

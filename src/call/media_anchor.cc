@@ -10,6 +10,7 @@
 
 #include "base/log.h"
 #include "media/processor_chain.h"
+#include "media/sdes.h"
 #include "media/srtp.h"
 #include "media/transcode_processor.h"
 #include "sdp/codecs.h"
@@ -17,6 +18,7 @@
 #include "sdp/origin.h"
 #include "sdp/rewrite.h"
 #include "sdp/session.h"
+#include "sdp/values.h"
 
 namespace trunkline::call {
 namespace {
@@ -76,6 +78,80 @@ std::uint32_t toUs(double ms) {
   return ms <= 0 ? 0 : static_cast<std::uint32_t>(std::min(ms * 1000.0, 4.0e9));
 }
 
+/// DTLS-SRTP (UDP/TLS/RTP/SAVP[F]) needs a DTLS endpoint, which the relay is not: such
+/// streams are declined rather than relayed with keys we cannot know.
+bool isDtlsProto(std::string_view proto) {
+  return proto.find("TLS/") != std::string_view::npos;
+}
+
+/// RTP/AVP[F] <-> RTP/SAVP[F], keeping the feedback profile (RFC 4585) as it was.
+std::string withSecurity(std::string_view proto, bool secure) {
+  std::string p(proto);
+  const auto slash = p.rfind('/');
+  if (slash == std::string::npos) return p;
+  std::string profile = p.substr(slash + 1);
+  const bool isSecure = profile.size() >= 4 && profile.compare(0, 4, "SAVP") == 0;
+  if (secure && !isSecure && profile.compare(0, 3, "AVP") == 0) profile.insert(0, "S");
+  if (!secure && isSecure) profile.erase(0, 1);
+  return p.substr(0, slash + 1) + profile;
+}
+
+/// An a=crypto line copied out of a description (its views die with the rewrite).
+struct OwnedCrypto {
+  std::uint32_t tag = 0;
+  std::string suite, keyParams, sessionParams;
+};
+
+std::vector<OwnedCrypto> cryptosOf(const sdp::MediaSection& m) {
+  std::vector<OwnedCrypto> out;
+  for (const auto& c : m.cryptos())
+    out.push_back(
+        {c.tag, std::string(c.suite), std::string(c.keyParams), std::string(c.sessionParams)});
+  return out;
+}
+
+std::vector<media::SdesCrypto> views(const std::vector<OwnedCrypto>& cs) {
+  std::vector<media::SdesCrypto> v;
+  for (const auto& c : cs) v.push_back({c.tag, c.suite, c.keyParams, c.sessionParams});
+  return v;
+}
+
+std::string_view policyName(storage::SrtpPolicy p) {
+  switch (p) {
+    case storage::SrtpPolicy::Off: return "off";
+    case storage::SrtpPolicy::Offer: return "offer";
+    case storage::SrtpPolicy::Required: return "required";
+  }
+  return "off";
+}
+
+/// What one leg has negotiated with us on one stream (RFC 4568: each leg has its own keys;
+/// nothing crosses from one leg to the other).
+struct LegCrypto {
+  bool secure = false;                 // SRTP is in use with this leg
+  std::optional<media::SrtpKey> recv;  // the leg's key: unprotects what it sends
+  std::optional<media::SrtpKey> send;  // our key: protects what we send it
+  std::uint32_t tag = 0;               // the agreed a=crypto tag
+  // Our latest offer to the leg (empty: we offered plain RTP).
+  std::vector<media::SdesOfferLine> offered;
+  // The leg's latest offer: its proto (echoed in our answer) and what we answer it with.
+  std::string offerProto;
+  std::optional<media::SdesAnswer> answer;
+};
+
+/// The SRTP part of one stream of one description, decided before anything changes, so
+/// that a refusal (488) leaves the call as it was.
+struct CryptoStep {
+  // Offer from X: our answer to X (nullopt: plain), and our offer to the other leg Y.
+  std::optional<media::SdesAnswer> answerX;
+  std::string protoX;
+  std::vector<media::SdesOfferLine> offerY;
+  std::string protoY;
+  // Answer from Y to our offer: the keys (nullopt: plain RTP with Y).
+  std::optional<media::SdesKeys> keysY;
+  std::uint32_t tagY = 0;
+};
+
 class AnchoredCallMedia final : public CallMedia {
  public:
   AnchoredCallMedia(AnchoredMedia& owner, std::uint64_t callId, std::function<void()> onNoMedia)
@@ -92,6 +168,11 @@ class AnchoredCallMedia final : public CallMedia {
 
   void setCodecs(std::vector<std::string> codecs) override { codecs_ = std::move(codecs); }
   void setFamily(Leg leg, int family) override { family_[idx(leg)] = family; }
+  void setSrtp(Leg leg, storage::SrtpPolicy policy) override {
+    srtp_[idx(leg)] = policy;
+    // A new peer on the leg: what was agreed with the previous one does not carry over.
+    for (auto& st : streams_) st.crypto[idx(leg)] = LegCrypto{};
+  }
 
   base::Result<std::string> relay(Leg from, SdpRole role, std::string_view text) override {
     auto parsed = sdp::SessionDescription::parse(text);
@@ -115,6 +196,14 @@ class AnchoredCallMedia final : public CallMedia {
     if (streams_.size() < d.mediaCount()) streams_.resize(d.mediaCount());
     // Transcoding (call/codec_plan.h): the offer gains the codecs we can transcode to.
     if (role == SdpRole::Offer) plan_.onOffer(from, d);
+    std::vector<CryptoStep> steps(d.mediaCount());
+    for (std::size_t i = 0; i < d.mediaCount(); ++i) {
+      const auto& m = d.media(i);
+      if (m.port() == 0 || !sdp::isRtpProto(m.proto()) || isDtlsProto(m.proto())) continue;
+      auto r = role == SdpRole::Offer ? offerStep(from, i, m, steps[i])
+                                      : answerStep(from, i, m, steps[i]);
+      if (!r) return tl::unexpected(r.error());
+    }
 
     const net::Address local = localFor(to);
     sdp::RewritePlan plan;
@@ -126,11 +215,12 @@ class AnchoredCallMedia final : public CallMedia {
     for (std::size_t i = 0; i < d.mediaCount(); ++i) {
       Stream& st = streams_[i];
       const auto& m = d.media(i);
-      const bool rtp = m.proto().find("RTP/") != std::string_view::npos;
-      if (m.port() == 0 || !rtp) {
+      const bool rtp = sdp::isRtpProto(m.proto());
+      if (m.port() == 0 || !rtp || isDtlsProto(m.proto())) {
         // Declined (or not RTP: we relay nothing else): tear our side of it down.
         if (st.added) removeStream(i);
         st.flow[idx(from)] = {false, false};
+        if (m.port() != 0 && isDtlsProto(m.proto())) plan.streams[i].reject = true;
         continue;
       }
       st.flow[idx(from)] = flowOf(d, i);
@@ -159,6 +249,7 @@ class AnchoredCallMedia final : public CallMedia {
         TL_LOG_WARN("call {}: stream {} update failed: {}", callId_, i, r.error().message);
       }
       applyForwarding(i);
+      applyCrypto(from, role, i, steps[i], plan.streams[i]);
       anyActive = true;
       const auto& ours = st.ports.leg(relayLeg(to));
       auto& sp = plan.streams[i];
@@ -224,7 +315,197 @@ class AnchoredCallMedia final : public CallMedia {
     bool added = false;
     media::StreamPorts ports;
     std::array<Flow, 2> flow{};  // what each leg's latest description says
+    std::array<LegCrypto, 2> crypto{};
+    // The keys of the processor installed per direction (by sending leg): sender's, ours.
+    std::array<std::pair<std::optional<media::SrtpKey>, std::optional<media::SrtpKey>>, 2>
+        installed{};
   };
+
+  base::Result<void> refuse(std::string_view why) const {
+    TL_LOG_INFO("call {}: {}", callId_, why);
+    return base::fail(Errc::InvalidArgument, std::string(why));
+  }
+
+  // An offer from X on stream i (RFC 4568 §7.1.2 for our answer to X, §7.1.1 for our offer
+  // to Y). X's policy decides what we accept: an RTP/SAVP offer is taken whatever the
+  // policy (a peer that insists on SRTP gets it if its crypto is usable: be liberal), a
+  // best-effort RTP/AVP offer with a=crypto is taken unless the policy is off, and a plain
+  // offer is refused only by "required". Y's policy decides what we offer: off → RTP/AVP
+  // without crypto; offer → RTP/AVP with a=crypto (best-effort SDES, what SBCs send for
+  // optional SRTP: a plain peer ignores the lines, a capable one answers with one);
+  // required → RTP/SAVP with a=crypto.
+  base::Result<void> offerStep(Leg x, std::size_t i, const sdp::MediaSection& m, CryptoStep& step) {
+    const Leg y = other(x);
+    const auto policyX = srtp_[idx(x)];
+    const auto policyY = srtp_[idx(y)];
+    const bool savp = sdp::isSecureRtpProto(m.proto());
+    const auto cryptos = cryptosOf(m);
+    step.protoX = std::string(m.proto());
+    const bool wantsSrtp = savp || (!cryptos.empty() && policyX != storage::SrtpPolicy::Off);
+    if (wantsSrtp) {
+      if (cryptos.empty())
+        return refuse(fmt::format("stream {}: {} offer without a=crypto (only SDES is supported)",
+                                  i, m.proto()));
+      auto answer = media::answerSdes(views(cryptos), media::srtpAvailableSuites());
+      if (answer) {
+        keepOurKey(x, i, *answer);
+        step.answerX = std::move(*answer);
+      } else if (savp || policyX == storage::SrtpPolicy::Required) {
+        return refuse(
+            fmt::format("stream {}: SRTP offer not acceptable: {}", i, answer.error().message));
+      }
+    } else if (policyX == storage::SrtpPolicy::Required) {
+      return refuse(
+          fmt::format("stream {}: SRTP is required (policy {}) but the offer is plain "
+                      "RTP",
+                      i, policyName(policyX)));
+    }
+
+    step.protoY = withSecurity(m.proto(), policyY == storage::SrtpPolicy::Required);
+    if (policyY == storage::SrtpPolicy::Off) return {};
+    const LegCrypto* known = i < streams_.size() ? &streams_[i].crypto[idx(y)] : nullptr;
+    if (known && known->secure && known->send) {
+      // A re-offer keeps the agreed key and tag (RFC 4568 §7.1.4 allows reusing them);
+      // only a change by the peer re-keys.
+      media::SdesOfferLine line;
+      line.tag = known->tag;
+      line.suite = known->send->suite();
+      line.local = *known->send;
+      line.keyParams = media::formatSdesKeyParams(*known->send);
+      step.offerY.push_back(std::move(line));
+      return {};
+    }
+    auto lines = media::makeSdesOffer(media::srtpAvailableSuites());
+    if (!lines) return base::fail(Errc::Internal, "SRTP keys: " + lines.error().message);
+    step.offerY = std::move(*lines);
+    return {};
+  }
+
+  // Our answer to X keeps our previous key when X offers the key it already uses, so an
+  // offer relayed again (failover, re-INVITE) does not re-key the direction towards X.
+  void keepOurKey(Leg x, std::size_t i, media::SdesAnswer& answer) const {
+    if (i >= streams_.size()) return;
+    const LegCrypto& lc = streams_[i].crypto[idx(x)];
+    const media::SrtpKey* ours = nullptr;
+    if (lc.answer && lc.answer->remote == answer.remote)
+      ours = &lc.answer->local;
+    else if (lc.secure && lc.recv && lc.send && *lc.recv == answer.remote)
+      ours = &*lc.send;
+    if (!ours || ours->suite() != answer.suite) return;
+    answer.local = *ours;
+    answer.keyParams = media::formatSdesKeyParams(*ours);
+  }
+
+  // An answer from Y to our offer on stream i (RFC 4568 §7.1.3): it must pick one of our
+  // lines when we required SRTP; with a best-effort offer a plain answer is fine.
+  base::Result<void> answerStep(Leg y, std::size_t i, const sdp::MediaSection& m,
+                                CryptoStep& step) {
+    if (i >= streams_.size()) return {};
+    const LegCrypto& lc = streams_[i].crypto[idx(y)];
+    if (lc.offered.empty()) return {};  // we offered plain RTP: any a=crypto is ignored
+    const auto cryptos = cryptosOf(m);
+    if (cryptos.empty()) {
+      if (srtp_[idx(y)] == storage::SrtpPolicy::Required || sdp::isSecureRtpProto(m.proto()))
+        return refuse(fmt::format("stream {}: answer without a=crypto to an SRTP offer (policy {})",
+                                  i, policyName(srtp_[idx(y)])));
+      return {};
+    }
+    const auto v = views(cryptos);
+    auto keys = media::acceptSdesAnswer(lc.offered, v.front());
+    if (!keys)
+      return refuse(
+          fmt::format("stream {}: SRTP answer not acceptable: {}", i, keys.error().message));
+    step.keysY = std::move(*keys);
+    step.tagY = cryptos.front().tag;
+    return {};
+  }
+
+  // Writes the stream's SRTP part into the plan and, once both legs have agreed (an
+  // answer), installs the processors of both directions.
+  void applyCrypto(Leg from, SdpRole role, std::size_t i, CryptoStep& step, sdp::StreamPlan& sp) {
+    Stream& st = streams_[i];
+    if (role == SdpRole::Offer) {
+      LegCrypto& x = st.crypto[idx(from)];
+      LegCrypto& y = st.crypto[idx(other(from))];
+      x.offerProto = step.protoX;
+      x.answer = std::move(step.answerX);
+      y.offered = std::move(step.offerY);
+      sp.proto = step.protoY;
+      std::vector<sdp::CryptoSpec> lines;
+      for (const auto& l : y.offered)
+        lines.push_back({l.tag, std::string(media::srtpSuiteName(l.suite)), l.keyParams, {}});
+      sp.cryptos = std::move(lines);
+      return;
+    }
+    LegCrypto& y = st.crypto[idx(from)];
+    LegCrypto& x = st.crypto[idx(other(from))];
+    y.secure = step.keysY.has_value();
+    y.recv = step.keysY ? std::optional(step.keysY->remote) : std::nullopt;
+    y.send = step.keysY ? std::optional(step.keysY->local) : std::nullopt;
+    y.tag = step.tagY;
+    x.secure = x.answer.has_value();
+    x.recv = x.answer ? std::optional(x.answer->remote) : std::nullopt;
+    x.send = x.answer ? std::optional(x.answer->local) : std::nullopt;
+    x.tag = x.answer ? x.answer->tag : 0;
+    if (!x.offerProto.empty()) sp.proto = x.offerProto;
+    std::vector<sdp::CryptoSpec> lines;
+    if (x.answer)
+      lines.push_back({x.answer->tag,
+                       std::string(media::srtpSuiteName(x.answer->suite)),
+                       x.answer->keyParams,
+                       {}});
+    sp.cryptos = std::move(lines);
+    programSrtp(i);
+  }
+
+  // Per direction: decrypt with the sender's key when it is SRTP, encrypt with ours for the
+  // receiver when it is; re-installed only when a key changed (a new processor would start
+  // the replay window and rollover counter again).
+  void programSrtp(std::size_t i) {
+    Stream& st = streams_[i];
+    for (Leg from : {Leg::Caller, Leg::Callee}) {
+      const LegCrypto& s = st.crypto[idx(from)];
+      const LegCrypto& r = st.crypto[idx(other(from))];
+      std::pair<std::optional<media::SrtpKey>, std::optional<media::SrtpKey>> want{
+          s.secure ? s.recv : std::nullopt, r.secure ? r.send : std::nullopt};
+      if (want == st.installed[idx(from)]) continue;
+      std::shared_ptr<media::PacketProcessor> p;
+      base::Result<void> made;
+      if (want.first && want.second) {
+        auto x = media::SrtpReencrypt::create(*want.first, *want.second);
+        if (x)
+          p = *x;
+        else
+          made = tl::unexpected(x.error());
+      } else if (want.first) {
+        auto x = media::SrtpUnprotect::create(*want.first);
+        if (x)
+          p = *x;
+        else
+          made = tl::unexpected(x.error());
+      } else if (want.second) {
+        auto x = media::SrtpProtect::create(*want.second);
+        if (x)
+          p = *x;
+        else
+          made = tl::unexpected(x.error());
+      }
+      if (!made) {
+        // Nothing forwarded beats forwarding plain text to a leg that expects SRTP.
+        TL_LOG_WARN("call {}: stream {}: SRTP context: {}", callId_, i, made.error().message);
+        (void)owner_.engine().setForwarding(*session_, static_cast<media::StreamId>(i),
+                                            relayLeg(from), false);
+        continue;
+      }
+      if (auto r2 = owner_.engine().setProcessor(*session_, static_cast<media::StreamId>(i),
+                                                 relayLeg(from), std::move(p));
+          !r2) {
+        TL_LOG_WARN("call {}: stream {}: SRTP processor: {}", callId_, i, r2.error().message);
+        continue;
+      }
+      st.installed[idx(from)] = std::move(want);
+    }
+  }
   static std::size_t idx(Leg l) { return static_cast<std::size_t>(l); }
 
   net::Address localFor(Leg leg) const {
@@ -336,9 +617,7 @@ class AnchoredCallMedia final : public CallMedia {
   // The SRTP keys of direction `from` on stream i: the sender's (to unprotect) and ours
   // towards the receiver (to protect), as the SRTP part of this class installed them.
   SrtpKeys srtpKeys(std::size_t i, Leg from) const {
-    (void)i;
-    (void)from;
-    return SrtpKeys{};  // SRTP in calls is not wired yet
+    return i < streams_.size() ? streams_[i].installed[idx(from)] : SrtpKeys{};
   }
 
   void removeStream(std::size_t i) {
@@ -352,6 +631,7 @@ class AnchoredCallMedia final : public CallMedia {
   std::function<void()> onNoMedia_;
   std::array<sdp::OriginKeeper, 2> origins_;
   std::array<int, 2> family_{AF_INET, AF_INET};
+  std::array<storage::SrtpPolicy, 2> srtp_{storage::SrtpPolicy::Off, storage::SrtpPolicy::Off};
   std::vector<std::string> codecs_;
   std::optional<media::SessionId> session_;
   std::vector<Stream> streams_;

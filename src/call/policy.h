@@ -45,6 +45,8 @@ struct CallContext {
   /// The customer trunk's allowed codecs in preference order (empty: any); every offer of
   /// the call is filtered by them.
   std::vector<std::string> codecs;
+  /// SRTP policy of the caller's leg: the trunk's on outbound calls, the carrier's inbound.
+  storage::SrtpPolicy callerSrtp = storage::SrtpPolicy::Off;
 };
 
 /// Our credentials towards a carrier that challenges us (401/407), answered once per try.
@@ -68,6 +70,8 @@ struct Target {
   storage::Id carrierId = 0;
   storage::Id trunkId = 0;
   std::string label;  // for logs
+  /// SRTP policy of the callee's leg with this target (the carrier's, or the trunk's).
+  storage::SrtpPolicy srtp = storage::SrtpPolicy::Off;
 };
 
 inline constexpr int kDefaultFailoverCodes[] = {408, 500, 502, 503, 504};

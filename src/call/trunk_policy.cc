@@ -113,6 +113,7 @@ Admission TrunkPolicy::outbound(const InviteInfo& info, const storage::ConfigSna
   ctx.toE164 = *to;
   ctx.maxDuration = std::chrono::seconds(trunk->maxDurationS);
   ctx.codecs = trunk->codecs;
+  ctx.callerSrtp = trunk->srtp;
   auto from = routing::normalizeE164(account->country, userOf(invite.from().uri));
   ctx.fromE164 = from ? *from : std::string();
   ctx.callerId.displayName = unquote(invite.from().displayName);
@@ -184,6 +185,7 @@ Admission TrunkPolicy::inbound(const InviteInfo& info, const storage::ConfigSnap
   ctx.callerId.displayName = unquote(invite.from().displayName);
   ctx.maxDuration = std::chrono::seconds(trunk->maxDurationS);
   ctx.codecs = trunk->codecs;
+  ctx.callerSrtp = carrier.srtp;
 
   if (!d_.channels.tryAcquire(trunk->id, trunk->channelLimit))
     return reject(486, "Busy Here",
@@ -244,6 +246,7 @@ bool TrunkPolicy::appendCarrierTargets(const storage::ConfigSnapshot& snap, cons
     t.carrierId = attempt.carrierId;
     if (const auto* carrier = snap.carrierById(attempt.carrierId)) {
       t.label = carrier->name;
+      t.srtp = carrier->srtp;
       if (carrier->credential)
         t.credential =
             OutboundCredential{carrier->credential->username, carrier->credential->realm,
@@ -262,6 +265,7 @@ void TrunkPolicy::appendTrunkTargets(const storage::Trunk& trunk, const std::str
     t.failoverCodes = kTrunkFailoverCodes;
     t.trunkId = trunk.id;
     t.label = trunk.name;
+    t.srtp = trunk.srtp;
     return t;
   };
   if (trunk.registration) {

@@ -12,6 +12,7 @@
 #include "base/log.h"
 #include "media/quality.h"
 #include "media/rtp.h"
+#include "media/srtp.h"
 
 namespace trunkline::media {
 namespace {
@@ -188,7 +189,11 @@ base::Result<void> RelayWorker::setProcessor(SessionId id, StreamId stream, Leg 
   std::lock_guard lock(mutex_);
   Stream* s = findStream(id, stream);
   if (!s) return tl::unexpected(notFound(id));
-  old = std::exchange(s->dirs[legIndex(from)].processor, std::move(processor));
+  DirectionState& dir = s->dirs[legIndex(from)];
+  const auto* srtp = dynamic_cast<const SrtpProcessor*>(processor.get());
+  dir.encryptedIn = srtp && srtp->encryptedInput();
+  dir.plainAfter = dir.encryptedIn && !srtp->encryptedOutput();
+  old = std::exchange(dir.processor, std::move(processor));
   return {};
 }
 
@@ -513,6 +518,13 @@ int RelayWorker::processPacket(Stream& stream, const SocketSlot& slot, Packet& p
     }
   } else {
     rtpHeader = parseRtpHeader(bytes);
+    if (!rtpHeader && dir.encryptedIn && (packet.data[0] & 0x20) != 0) {
+      // SRTP encrypts the padding with the payload (RFC 3711 §3.1): the last byte is the
+      // tag, not the padding count. The processor authenticates what this lets through.
+      packet.data[0] &= 0xDF;
+      rtpHeader = parseRtpHeader(bytes);
+      packet.data[0] |= 0x20;
+    }
     if (!rtpHeader) {
       ++c.droppedMalformed;
       return -1;
@@ -532,7 +544,7 @@ int RelayWorker::processPacket(Stream& stream, const SocketSlot& slot, Packet& p
   if (rtcp) {
     ++c.rtcpPackets;
     c.rtcpBytes += packet.size;
-    onRtcp(stream, from, packet, now);
+    if (!dir.encryptedIn) onRtcp(stream, from, packet, now);  // SRTCP: after decryption
   } else {
     ++c.rtpPackets;
     c.rtpBytes += packet.size;
@@ -546,7 +558,13 @@ int RelayWorker::processPacket(Stream& stream, const SocketSlot& slot, Packet& p
     return -1;
   }
   // One branch for the plain relay; everything about processors is out of line.
-  if (dir.processor) return processWithProcessor(outLeg, dir, rtcp, packet, now);
+  if (dir.processor) {
+    const auto drops = c.droppedProcessor;
+    const int fd = processWithProcessor(outLeg, dir, rtcp, packet, now);
+    // Decrypted in place and authentic: the report blocks are readable now.
+    if (rtcp && dir.plainAfter && c.droppedProcessor == drops) onRtcp(stream, from, packet, now);
+    return fd;
+  }
   const int fd = destinationOf(outLeg, rtcp, dest);
   if (fd < 0) ++c.droppedNoDestination;
   return fd;

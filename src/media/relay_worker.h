@@ -105,6 +105,8 @@ class RelayWorker {
   struct DirectionState {
     bool forward = true;
     std::shared_ptr<PacketProcessor> processor;
+    bool encryptedIn = false;  // the processor takes SRTP/SRTCP (padding, RTCP unreadable)
+    bool plainAfter = false;   // ... and turns it into plain RTP/RTCP (unprotect)
     RtpReceiverStats rtp;
     SenderReportHistory senderReports;  // SRs received from this leg
     DirectionStats counters;            // counters only; the rest is filled on snapshot

@@ -109,6 +109,12 @@ class SrtpProcessor : public PacketProcessor {
  public:
   Verdict process(Packet& packet, base::MonoTime now) override;
   SrtpCounters counters() const;
+  /// What the relay may read of the packets: SRTP(C) in (unprotect, re-encrypt) has no
+  /// RTP padding count or RTCP report blocks in the clear; out of unprotect it is plain.
+  bool encryptedInput() const { return first_->role() == SrtpContext::Role::Unprotect; }
+  bool encryptedOutput() const {
+    return second_ != nullptr || first_->role() == SrtpContext::Role::Protect;
+  }
 
  protected:
   SrtpProcessor(std::unique_ptr<SrtpContext> first, std::unique_ptr<SrtpContext> second);

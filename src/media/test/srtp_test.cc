@@ -507,5 +507,81 @@ TEST(SrtpRelay, SrtpLegAToPlainLegBAndBack) {
   EXPECT_EQ(stats->streams[0].fromLeg(Leg::B).droppedProcessor, 0u);
 }
 
+// The relay's own reading of the packets (statistics) must not trip over SRTP: the padding
+// count of a padded SRTP packet is encrypted (the last byte is the tag), and an SRTCP
+// packet's report blocks are encrypted until the processor has run.
+TEST(SrtpRelay, PaddedSrtpIsRelayedAndSrtcpIsReadOnlyAfterDecryption) {
+  base::ManualClock clock;
+  MediaEngineConfig config;
+  config.ports.minPort = 24140;  // a range of its own
+  config.ports.maxPort = 24179;
+  config.ports.quarantine = 5s;
+  MediaEngine engine(clock, config);
+  ASSERT_TRUE(engine.init());
+  const auto lo = *net::Address::parse("127.0.0.1");
+  test::Peer a, b;
+  StreamSpec spec;
+  spec.a.localIp = lo;
+  spec.a.remote.rtp = a.address();
+  spec.a.remote.rtcpMux = true;
+  spec.b.localIp = lo;
+  spec.b.remote.rtp = b.address();
+  spec.b.remote.rtcpMux = true;
+  auto session = engine.createSession();
+  ASSERT_TRUE(session);
+  auto ports = engine.addStream(*session, 0, spec);
+  ASSERT_TRUE(ports) << ports.error().message;
+  const SrtpKey aKey = keyFor(SrtpSuite::AesCm128HmacSha1_80, 3);
+  auto fromA = SrtpUnprotect::create(aKey);
+  ASSERT_TRUE(fromA);
+  ASSERT_TRUE(engine.setProcessor(*session, 0, Leg::A, *fromA));
+  auto aSend = SrtpContext::create(aKey, SrtpContext::Role::Protect);
+  ASSERT_TRUE(aSend);
+  auto pump = [&] { engine.pollOnce(5ms); };
+
+  // 24 padded packets: with the tag's last byte read as a padding count about a third of
+  // them would look malformed; every one must arrive, decrypted, padding intact.
+  for (std::uint16_t seq = 1; seq <= 24; ++seq) {
+    Bytes plain = test::makeRtp(0, seq, 160u * seq, 0xA, 156);
+    plain[0] |= 0x20;
+    plain.insert(plain.end(), {0, 0, 0, 4});  // RFC 3550 §5.1: 4 bytes of padding
+    Buffer enc(plain);
+    ASSERT_FALSE((*aSend)->apply(enc.packet));
+    a.sendTo(ports->leg(Leg::A).rtp, enc.contents());
+    auto atB = b.receive(pump);
+    ASSERT_TRUE(atB) << "padded packet " << seq;
+    EXPECT_EQ(atB->bytes, plain);
+  }
+
+  // A's SRTCP receiver report about B's stream: read after decryption, so its figures are
+  // the real ones; a forged one (fails authentication) teaches nothing.
+  const Bytes rr = test::makeReceiverReport(0xA, 0xB, 64, 1234, 80, 0, 0);
+  Buffer enc(rr, true);
+  ASSERT_FALSE((*aSend)->apply(enc.packet));
+  a.sendTo(ports->leg(Leg::A).rtp, enc.contents());
+  auto atB = b.receive(pump);
+  ASSERT_TRUE(atB);
+  EXPECT_EQ(atB->bytes, rr);
+  Buffer forged(test::makeReceiverReport(0xA, 0xB, 255, 999, 1, 0, 0), true);
+  ASSERT_FALSE((*aSend)->apply(forged.packet));
+  Bytes tampered = forged.contents();
+  tampered[12] ^= 0x01;
+  a.sendTo(ports->leg(Leg::A).rtp, tampered);
+  for (int i = 0; i < 5; ++i) pump();
+  EXPECT_FALSE(b.tryReceive());
+
+  auto stats = engine.stats(*session);
+  ASSERT_TRUE(stats);
+  const auto& aboutB = stats->streams[0].fromLeg(Leg::B);
+  ASSERT_TRUE(aboutB.haveRemoteReport);
+  EXPECT_EQ(aboutB.remoteCumulativeLost, 1234);
+  EXPECT_DOUBLE_EQ(aboutB.remoteFractionLostPercent, 25.0);
+  const auto& fromALeg = stats->streams[0].fromLeg(Leg::A);
+  EXPECT_EQ(fromALeg.rtpPackets, 24u);
+  EXPECT_EQ(fromALeg.droppedMalformed, 0u);
+  EXPECT_EQ(fromALeg.droppedProcessor, 1u);
+  EXPECT_EQ((*fromA)->counters().drops(SrtpDrop::AuthFail), 1u);
+}
+
 }  // namespace
 }  // namespace trunkline::media
