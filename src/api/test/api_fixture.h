@@ -16,10 +16,12 @@
 #include "api/json_util.h"
 #include "api/live_routes.h"
 #include "api/runtime_routes.h"
+#include "api/webhook_routes.h"
 #include "storage/sqlite/api_key_store.h"
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/database.h"
 #include "storage/sqlite/runtime_stores.h"
+#include "webhook/sqlite_store.h"
 
 namespace trunkline::api::testing {
 
@@ -60,6 +62,10 @@ class ApiFixture : public ::testing::Test {
       return hangupResult_;
     };
     registerLiveRoutes(router_, *live_);
+    webhookStore_ = std::make_unique<webhook::SqliteWebhookStore>(*db_);
+    webhooks_ = std::make_unique<WebhookDeps>(
+        WebhookDeps{*webhookStore_, clock_, [this] { ++webhookChanges_; }});
+    registerWebhookRoutes(router_, *webhooks_);
     service_ = std::make_unique<ApiService>(router_, *keys_, clock_, ServiceOptions{0, 0});
     admin_ = makeKey(0);
   }
@@ -109,6 +115,9 @@ class ApiFixture : public ::testing::Test {
   std::unique_ptr<LiveDeps> live_;
   std::vector<std::pair<std::uint32_t, std::uint64_t>> hangups_;  // what DELETE asked for
   HangupResult hangupResult_ = HangupResult::Done;
+  std::unique_ptr<webhook::SqliteWebhookStore> webhookStore_;
+  std::unique_ptr<WebhookDeps> webhooks_;
+  int webhookChanges_ = 0;  // how often the routes told the dispatcher to reload
   Router router_;
   std::unique_ptr<ApiService> service_;
   std::string admin_;
