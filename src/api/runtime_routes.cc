@@ -194,7 +194,7 @@ HttpResponse listCdrs(const RuntimeDeps& deps, const Request& r) {
       q.accountId = who.accountId;
   }
   auto result = deps.cdrs.query(q);
-  if (!result) return fromError(result.error());
+  if (!result) return fromError(result.error(), "cursor");  // the store rejects only a cursor
   if (format == "csv") {
     HttpResponse resp;
     resp.status = 200;

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/runtime_stores.h"
 #include "storage/test/test_util.h"
@@ -220,6 +222,70 @@ TEST_F(RuntimeStoresTest, CdrRoundTripsEveryFieldIncludingMediaQuality) {
   ASSERT_EQ(page->cdrs.size(), 1u);
   c.id = page->cdrs[0].id;
   EXPECT_EQ(page->cdrs[0], c);
+}
+
+// Records are written when calls end, so ids do not follow start times. Pages come in
+// (start, id) order and a cursor walk visits every matching record once, ties included.
+TEST_F(RuntimeStoresTest, CdrPagesFollowStartTimeAcrossTiesAndOutOfOrderWrites) {
+  sqlite::SqliteCdrStore cdrs(*db_);
+  std::vector<Cdr> batch;
+  for (int i = 0; i < 300; ++i) {
+    Cdr c = makeCdr(i);
+    // Written newest first, and five records share each start time.
+    c.startMs = 1'700'000'000'000 + (299 - i) / 5 * 1000;
+    batch.push_back(c);
+  }
+  ASSERT_EQ(*cdrs.insertBatch(batch), 300u);
+  for (std::optional<Id> account : {std::optional<Id>(), std::optional<Id>(2)}) {
+    CdrQuery q;
+    q.accountId = account;
+    q.limit = 7;  // pages end in the middle of a tie
+    std::vector<std::pair<std::int64_t, Id>> seen;
+    for (int pages = 0; pages < 100; ++pages) {
+      auto page = cdrs.query(q);
+      ASSERT_TRUE(page) << page.error().message;
+      for (const auto& c : page->cdrs) seen.emplace_back(c.startMs, c.id);
+      if (!page->nextCursor) break;
+      q.afterId = *page->nextCursor;
+    }
+    EXPECT_EQ(seen.size(), account ? 100u : 300u);
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end()));
+    EXPECT_EQ(std::adjacent_find(seen.begin(), seen.end()), seen.end());  // no record twice
+  }
+
+  // A time window with a cursor: the window still bounds the page.
+  CdrQuery w;
+  w.fromMs = 1'700'000'000'000 + 10'000;
+  w.toMs = 1'700'000'000'000 + 20'000;  // start times 10-19 s: 50 records
+  w.limit = 30;
+  auto first = cdrs.query(w);
+  ASSERT_TRUE(first);
+  ASSERT_TRUE(first->nextCursor);
+  w.afterId = *first->nextCursor;
+  auto second = cdrs.query(w);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second->cdrs.size(), 20u);
+  EXPECT_FALSE(second->nextCursor);
+  for (const auto& c : second->cdrs) EXPECT_GE(c.startMs, first->cdrs.back().startMs);
+
+  // A cursor that is no record, or another account's record, is refused (not a probe).
+  CdrQuery bad;
+  bad.afterId = 100'000;
+  EXPECT_EQ(cdrs.query(bad).error().code, base::Errc::InvalidArgument);
+  auto ofAccount1 =
+      std::find_if(batch.begin(), batch.end(), [](const Cdr& c) { return c.accountId == 1; });
+  CdrQuery any;
+  any.limit = 1000;
+  auto all = cdrs.query(any);
+  ASSERT_TRUE(all);
+  Id account1Id = 0;
+  for (const auto& c : all->cdrs)
+    if (c.callUuid == ofAccount1->callUuid) account1Id = c.id;
+  ASSERT_NE(account1Id, 0);
+  CdrQuery probe;
+  probe.accountId = 2;
+  probe.afterId = account1Id;
+  EXPECT_EQ(cdrs.query(probe).error().code, base::Errc::InvalidArgument);
 }
 
 TEST_F(RuntimeStoresTest, GatewayStatusReplacesOnlyTheNodesOwnRows) {
