@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "app/thread_name.h"
 #include "base/log.h"
 #include "billing/cdr_writer.h"
 #include "billing/rating_source.h"
@@ -249,7 +250,10 @@ base::Result<void> CallStack::Impl::startMedia() {
       });
   if (auto r = mediaEngine->init(); !r)
     return base::fail(r.error().code, "media relay: " + r.error().message);
-  mediaEngine->start();
+  {
+    ScopedThreadName name("tl-media");  // the relay workers
+    mediaEngine->start();
+  }
   anchor = std::make_unique<call::AnchoredMedia>(*mediaEngine, acfg, random.nextU64());
   TL_LOG_INFO("media relay on {}{}{} ports {}-{}, {} worker(s)", acfg.ipv4 ? acfg.ipv4->ip() : "",
               acfg.ipv4 && acfg.ipv6 ? " and " : "", acfg.ipv6 ? acfg.ipv6->ip() : "", m.portMin,
@@ -425,8 +429,14 @@ base::Result<std::unique_ptr<CallStack>> CallStack::create(
   }
   d->b2bua =
       std::make_unique<call::B2bua>(loop.timers(), bcfg, *d->policy, *d->writerSink, d->random);
-  d->cdrWriter->start();
-  d->regWriter->start();
+  {
+    ScopedThreadName name("tl-cdr");
+    d->cdrWriter->start();
+  }
+  {
+    ScopedThreadName name("tl-reg");
+    d->regWriter->start();
+  }
   TL_LOG_INFO("{} registrations restored", restored);
   return std::unique_ptr<CallStack>(new CallStack(std::move(d)));
 }
@@ -448,6 +458,7 @@ void CallStack::attach(call::SipService& service, sip::TransactionLayer& transac
       d.cfg.sip.serverHeader.empty() ? "Trunkline" : d.cfg.sip.serverHeader);
   service.addClientSink(d.prober.get());
   d.applySnapshot();
+  ScopedThreadName name("tl-refresh");
   d.refresher = std::thread([&d] { d.refreshLoop(); });
 }
 
