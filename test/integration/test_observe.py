@@ -112,7 +112,9 @@ class ObserveTest(unittest.TestCase):
         self.a_port = free_port(CARRIER_A_IP)
         self.b_port = free_port(CARRIER_A_IP)
         self.api_port = free_port()
-        cfg = f'[api]\nlisten = "127.0.0.1:{self.api_port}"\nrate_limit = 1000\nburst = 1000\n'
+        # SIPp answers only the first challenge and knows only MD5.
+        cfg = '[sip]\ndigest_algorithms = ["MD5", "SHA-256"]\n\n'
+        cfg += f'[api]\nlisten = "127.0.0.1:{self.api_port}"\nrate_limit = 1000\nburst = 1000\n'
         if self.metrics_auth:
             cfg += f'metrics_auth = "{self.metrics_auth}"\n'
         self.tl = Trunkline(config_text=cfg)
