@@ -391,6 +391,8 @@ std::optional<ApiReply> parseResponse(std::string_view raw) {
   auto [p, ec] = std::from_chars(head.data() + 9, head.data() + 12, status);
   if (ec != std::errc() || p != head.data() + 12 || status < 100 || status > 599)
     return std::nullopt;
+  // The code is exactly three digits: a space (reason phrase) or the end of the line follows.
+  if (head.size() > 12 && head[12] != ' ' && head[12] != '\r') return std::nullopt;
   if (auto te = headerIn(head, "transfer-encoding"); te && !iequals(*te, "identity"))
     return std::nullopt;  // our server never chunks; anything else is not the node
   ApiReply r;
@@ -410,7 +412,7 @@ std::optional<ApiReply> parseResponse(std::string_view raw) {
 
 std::string describeFailure(const ApiReply& reply) {
   const auto j = nlohmann::json::parse(reply.body, nullptr, false);
-  if (!j.is_object() || !j.contains("title"))
+  if (!j.is_object() || !j.contains("title") || !j["title"].is_string())
     return fmt::format("error: HTTP {}{}{}", reply.status, reply.body.empty() ? "" : ": ",
                        reply.body.substr(0, 200));
   auto str = [&](const char* k) {
