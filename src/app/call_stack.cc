@@ -193,6 +193,8 @@ struct CallStack::Impl {
   void refreshLoop();
   base::Result<void> startMedia();
   void recordProbe(const call::ProbeResult& r);
+  std::function<void(const CallStack::GatewayChange&)> gatewayHook;  // loop thread
+  void notifyGatewayChange(const call::ProbeResult& r);
   void publishHealth(bool force);
 };
 
@@ -202,11 +204,11 @@ base::Result<void> CallStack::Impl::startMedia() {
   const auto& m = cfg.media;
   call::AnchoredMediaConfig acfg;
   acfg.poorMosThreshold = m.poorMos;
+  acfg.transcode = call::TranscodePolicy{m.transcode, m.transcodeCodecs};
   auto pick = [&](const std::string& configured, int family) -> std::optional<net::Address> {
     if (!configured.empty()) return net::Address::fromIp(configured, 0);
     for (auto kind : {sip::TransportKind::Udp, sip::TransportKind::Tcp, sip::TransportKind::Tls})
       if (auto a = transport.listenAddress(kind, family)) return net::Address::fromIp(a->ip(), 0);
-  acfg.transcode = call::TranscodePolicy{m.transcode, m.transcodeCodecs};
     return std::nullopt;
   };
   acfg.ipv4 = pick(m.address, AF_INET);
@@ -262,12 +264,35 @@ base::Result<void> CallStack::Impl::startMedia() {
 }
 
 void CallStack::Impl::recordProbe(const call::ProbeResult& r) {
-  if (health->recordProbe(r.gatewayId, r.ok))
+  if (health->recordProbe(r.gatewayId, r.ok)) {
     TL_LOG_WARN("gateway {} is now {} (probe answered {})", r.gatewayId,
                 health->isUp(r.gatewayId) ? "up" : "down", r.code);
+    if (gatewayHook) notifyGatewayChange(r);
+  }
   std::lock_guard lock(probesMu);
   probes[r.gatewayId] = LastProbe{r.code, wallMs(clock)};
   healthDirty = true;
+}
+
+// carrier.up/down: name the gateway and its carrier from the current snapshot.
+void CallStack::Impl::notifyGatewayChange(const call::ProbeResult& r) {
+  CallStack::GatewayChange c;
+  c.gatewayId = r.gatewayId;
+  c.up = health->isUp(r.gatewayId);
+  c.probeCode = r.code;
+  if (auto snap = snapshots->current()) {
+    for (const auto& carrier : snap->data().carriers)
+      for (const auto& g : carrier.gateways)
+        if (g.id == r.gatewayId) {
+          c.carrierId = carrier.id;
+          c.carrierName = carrier.name;
+          const char* t = g.transport == storage::Transport::Tcp   ? "tcp"
+                          : g.transport == storage::Transport::Tls ? "tls"
+                                                                   : "udp";
+          c.gateway = fmt::format("{}:{}:{}", t, g.host, g.port);
+        }
+  }
+  gatewayHook(c);
 }
 
 void CallStack::Impl::publishHealth(bool force) {
@@ -421,8 +446,8 @@ base::Result<std::unique_ptr<CallStack>> CallStack::create(
   call::B2buaConfig bcfg;
   bcfg.userAgent = cfg.sip.serverHeader.empty() ? "Trunkline" : cfg.sip.serverHeader;
   bcfg.localAddress = d->localAddress();
-  bcfg.observers = std::move(observers);
   bcfg.rater = d->rater.get();
+  bcfg.observers = std::move(observers);
   if (cfg.media.enabled) {
     if (auto r = d->startMedia(); !r) return tl::unexpected(r.error());
     bcfg.media = d->anchor.get();
@@ -460,6 +485,10 @@ void CallStack::attach(call::SipService& service, sip::TransactionLayer& transac
   d.applySnapshot();
   ScopedThreadName name("tl-refresh");
   d.refresher = std::thread([&d] { d.refreshLoop(); });
+}
+
+void CallStack::setGatewayChangeHook(std::function<void(const GatewayChange&)> hook) {
+  impl_->gatewayHook = std::move(hook);
 }
 
 void CallStack::hangupAll() {

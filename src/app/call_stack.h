@@ -4,6 +4,7 @@
 // the policy chain, the B2BUA, and the CDR and registration writers with their own
 // database connections. Built by runServer() on the signalling shard's thread; the
 // writers and the snapshot refresher run their own threads.
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -13,6 +14,7 @@
 #include "net/event_loop.h"
 #include "ops/config.h"
 #include "sip/transaction/layer.h"
+#include "storage/model.h"
 #include "sip/transport/transport_layer.h"
 
 namespace trunkline::call {
@@ -47,6 +49,17 @@ class CallStack {
   void fillCounters(metrics::ShardCounters& out) const;
   /// The CDR writer's counters and queue depth (any thread).
   billing::CdrWriterStats cdrStats() const;
+  /// A carrier gateway's health flipped as this node's probes see it (carrier.up/down
+  /// webhooks). The hook runs on the loop thread and must not block; set it before attach().
+  struct GatewayChange {
+    storage::Id carrierId = 0;
+    std::string carrierName;
+    storage::Id gatewayId = 0;
+    std::string gateway;  // "udp:198.51.100.7:5060"
+    bool up = false;
+    int probeCode = 0;  // 0 = timeout / transport error
+  };
+  void setGatewayChangeHook(std::function<void(const GatewayChange&)> hook);
   /// Clean shutdown: stop probing and config refreshes, write every queued CDR and
   /// registration change. Call on the loop thread after it stopped serving.
   void stop();

@@ -13,6 +13,7 @@
 #include "api/api_thread.h"
 #include "api/live_routes.h"
 #include "api/runtime_routes.h"
+#include "api/webhook_routes.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "call/sip_service.h"
@@ -30,6 +31,10 @@
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/database.h"
 #include "storage/sqlite/runtime_stores.h"
+#include "webhook/call_events.h"
+#include "webhook/payload.h"
+#include "webhook/service.h"
+#include "webhook/sqlite_store.h"
 
 namespace trunkline::app {
 namespace {
@@ -82,6 +87,8 @@ struct ApiNode {
   std::unique_ptr<api::RuntimeDeps> runtime;
   std::unique_ptr<storage::sqlite::SqliteRegistrationStore> registrations;
   std::unique_ptr<api::LiveDeps> live;
+  std::unique_ptr<webhook::SqliteWebhookStore> webhooks;
+  std::unique_ptr<api::WebhookDeps> webhookDeps;
   api::Router router;
   std::unique_ptr<api::ApiService> service;
   std::unique_ptr<api::ApiThread> thread;
@@ -93,7 +100,8 @@ struct ApiNode {
 // default address is taken: only an address the config names must be available.
 base::Result<std::unique_ptr<ApiNode>> startApi(const ops::NodeConfig& cfg,
                                                 const std::string& dbPath, const base::Clock& clock,
-                                                const api::LiveDeps& live) {
+                                                const api::LiveDeps& live,
+                                                std::function<void()> webhooksChanged) {
   const auto& a = cfg.api;
   if (!a.enabled) return std::unique_ptr<ApiNode>();
   auto node = std::make_unique<ApiNode>();
@@ -120,6 +128,10 @@ base::Result<std::unique_ptr<ApiNode>> startApi(const ops::NodeConfig& cfg,
   node->live->registrations = node->registrations.get();
   node->live->config = config;
   api::registerLiveRoutes(node->router, *node->live);
+  node->webhooks = std::make_unique<webhook::SqliteWebhookStore>(*node->db);
+  node->webhookDeps = std::make_unique<api::WebhookDeps>(
+      api::WebhookDeps{*node->webhooks, clock, std::move(webhooksChanged)});
+  api::registerWebhookRoutes(node->router, *node->webhookDeps);
   node->service = std::make_unique<api::ApiService>(node->router, *node->keys, clock,
                                                     api::ServiceOptions{a.rateLimit, a.burst});
 
@@ -239,9 +251,27 @@ int runServer(const ops::NodeConfig& cfg) {
   metrics::LiveCalls liveCalls(1);
   liveCalls.registerMetrics(registry);
   metrics::NodeStats nodeStats(1);
+  // Webhooks (webhook/): their own thread and database connection; a shard only copies
+  // the CDR into the dispatcher's bounded queue. Outlives the call stack (its observer).
+  auto webhooks = webhook::WebhookService::start(dataDir->file("trunkline.db"), clock, {});
+  if (!webhooks) return startupError(webhooks.error().message);
+  webhook::CallEventSource webhookCalls((*webhooks)->dispatcher(), clock);
   auto calls = CallStack::create(cfg, dataDir->file("trunkline.db"), loop, transport,
-                                 {&callMetrics, &liveCalls});
+                                 {&callMetrics, &liveCalls, &webhookCalls});
   if (!calls) return startupError(calls.error().message);
+  {
+    auto* dispatcher = &(*webhooks)->dispatcher();
+    const std::string nodeId = (*db)->nodeId();
+    (*calls)->setGatewayChangeHook([dispatcher, nodeId, &clock](const CallStack::GatewayChange& g) {
+      const auto type = g.up ? webhook::EventType::CarrierUp : webhook::EventType::CarrierDown;
+      if (!dispatcher->wants(type)) return;
+      const auto atMs =
+          std::chrono::duration_cast<std::chrono::milliseconds>(clock.wallNow().time_since_epoch())
+              .count();
+      (void)dispatcher->enqueue(webhook::carrierEvent(
+          {g.up, g.carrierId, g.carrierName, g.gatewayId, g.gateway, g.probeCode, nodeId}, atMs));
+    });
+  }
   (*calls)->attach(service, transactions);
   Inbound inbound(transactions, service);
   transport.setHandler(&inbound);
@@ -278,7 +308,9 @@ int runServer(const ops::NodeConfig& cfg) {
       return api::HangupResult::Timeout;
     return result.get() ? api::HangupResult::Done : api::HangupResult::NotFound;
   };
-  auto apiNode = startApi(cfg, dataDir->file("trunkline.db"), clock, live);
+  auto* webhookService = webhooks->get();
+  auto apiNode = startApi(cfg, dataDir->file("trunkline.db"), clock, live,
+                          [webhookService] { webhookService->subscriptionsChanged(); });
   if (!apiNode) return startupError(apiNode.error().message);
   if (*apiNode && !(*apiNode)->url.empty()) listening += fmt::format(", api {}", (*apiNode)->url);
   if (*apiNode && !(*apiNode)->control.empty())
@@ -301,6 +333,7 @@ int runServer(const ops::NodeConfig& cfg) {
   if (*apiNode) (*apiNode)->thread->stop();
   transport.setHandler(nullptr);
   (*calls)->stop();
+  (*webhooks)->stop();  // after the last call events; pending deliveries resume at the next start
   TL_LOG_INFO("trunkline stopped");
   return 0;
 }
