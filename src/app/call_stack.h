@@ -14,8 +14,8 @@
 #include "net/event_loop.h"
 #include "ops/config.h"
 #include "sip/transaction/layer.h"
-#include "storage/model.h"
 #include "sip/transport/transport_layer.h"
+#include "storage/model.h"
 
 namespace trunkline::call {
 class SipService;
