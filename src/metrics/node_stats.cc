@@ -92,10 +92,10 @@ void NodeStats::registerMetrics(Registry& registry,
                t.transactions.clientCreated);
     out.sample("trunkline_sip_transactions_total", {{"role", "server"}},
                t.transactions.serverCreated);
-    out.single(
-        "trunkline_sip_transactions_active", "SIP transactions not yet terminated.", MT::Gauge,
-        static_cast<double>(t.transactions.clientCreated + t.transactions.serverCreated -
-                            t.transactions.clientTerminated - t.transactions.serverTerminated));
+    const std::uint64_t created = t.transactions.clientCreated + t.transactions.serverCreated;
+    const std::uint64_t ended = t.transactions.clientTerminated + t.transactions.serverTerminated;
+    out.single("trunkline_sip_transactions_active", "SIP transactions not yet terminated.",
+               MT::Gauge, static_cast<double>(created > ended ? created - ended : 0));
     const char* kRetx = "trunkline_sip_retransmissions_total";
     out.family(kRetx,
                "Retransmissions: sent by our timers (A/E/G and replays), or received and "
