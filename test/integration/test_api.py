@@ -56,7 +56,8 @@ class Api:
                 self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
                 if attempt:
                     raise
-        resp.json = json.loads(text) if text else None
+        # JSON bodies only (GET /metrics answers in Prometheus' text format).
+        resp.json = json.loads(text) if text and "json" in (resp.getheader("Content-Type") or "") else None
         resp.text = text
         return resp
 
