@@ -60,6 +60,13 @@ void Latch::restart(const std::optional<net::Address>& signalled, base::MonoTime
   windowCount_ = 0;
 }
 
+void Latch::reopenIfSilent(base::MonoTime now) {
+  if (latched_) return;
+  latchedInWindow_ = false;
+  windowStart_ = now;
+  windowCount_ = 0;
+}
+
 void Latch::latchTo(const net::Address& source, Outcome& out) {
   if (!everLatched_) {
     out.firstLatch = true;

@@ -50,6 +50,12 @@ class Latch {
   /// destination until the new window decides.
   void restart(const std::optional<net::Address>& signalled, base::MonoTime now);
 
+  /// Opens a fresh learning window if this latch has learned nothing yet (the peer has not
+  /// been heard from): called when the other leg is signalled (the answer), because a peer
+  /// behind NAT often sends nothing until the call is answered, which may be long after its
+  /// own offer opened the first window. A latch that has a source keeps it, locked or not.
+  void reopenIfSilent(base::MonoTime now);
+
   /// Decides on one received packet from `source`.
   Outcome onPacket(const net::Address& source, base::MonoTime now, const LatchConfig& config);
 

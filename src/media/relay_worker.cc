@@ -169,6 +169,11 @@ base::Result<void> RelayWorker::updateLeg(SessionId id, StreamId stream, Leg leg
   if (!s) return tl::unexpected(notFound(id));
   const base::MonoTime now = clock_.now();
   restartLeg(s->legs[legIndex(leg)], signal, now);
+  // The other leg's window opened at its own offer; if it has sent nothing since (a NAT'd
+  // caller waiting for the answer through a long ring), it gets a new one now.
+  LegState& otherLeg = s->legs[1 - legIndex(leg)];
+  otherLeg.rtpLatch.reopenIfSilent(now);
+  otherLeg.rtcpLatch.reopenIfSilent(now);
   s->session->lastActivity = now;
   return {};
 }

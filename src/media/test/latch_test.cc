@@ -133,6 +133,32 @@ TEST_F(LatchTest, ReofferReopensWindow) {
   EXPECT_EQ(*latch.destination(), nat2);
 }
 
+TEST_F(LatchTest, SilentLatchGetsANewWindow) {
+  latch.restart(addr("10.1.2.3:4000"), now);  // behind NAT, says nothing while it rings
+  const auto nat = addr("198.51.100.7:61000");
+  EXPECT_FALSE(latch.onPacket(nat, now + 5s, config).accept);  // the first window is over
+  latch.reopenIfSilent(now + 5s);                              // the answer arrived
+  auto out = latch.onPacket(nat, now + 5s + 20ms, config);
+  EXPECT_TRUE(out.accept);
+  EXPECT_TRUE(out.firstLatch);
+  // The new window is like the first: it closes, the source stays, strangers are dropped.
+  EXPECT_FALSE(latch.onPacket(addr("198.51.100.9:5000"), now + 5s + 40ms, config).accept);
+  EXPECT_TRUE(latch.onPacket(nat, now + 9s, config).accept);
+  EXPECT_TRUE(latch.locked());
+}
+
+TEST_F(LatchTest, ReopenLeavesALearnedSourceAlone) {
+  latch.restart(addr("10.1.2.3:4000"), now);
+  const auto nat = addr("198.51.100.7:61000");
+  EXPECT_TRUE(latch.onPacket(nat, now, config).accept);
+  EXPECT_TRUE(latch.onPacket(nat, now + 3s, config).accept);
+  ASSERT_TRUE(latch.locked());
+  latch.reopenIfSilent(now + 4s);  // e.g. a re-INVITE on the other leg
+  EXPECT_TRUE(latch.locked());
+  EXPECT_FALSE(latch.onPacket(addr("198.51.100.9:5000"), now + 4s, config).accept);
+  EXPECT_EQ(*latch.destination(), nat);
+}
+
 TEST_F(LatchTest, NewSignalledAddressForgetsOldLatch) {
   const auto old = addr("198.51.100.1:4000");
   latch.restart(old, now);

@@ -38,7 +38,8 @@ class RelayTest : public ::testing::Test {
                                          "MediaKeepsSessionAlive",
                                          "ProcessorRewritesInPlaceOrDrops",
                                          "Ipv6Legs",
-                                         "BurstLargerThanOneBatch"};
+                                         "BurstLargerThanOneBatch",
+                                         "NatPeerSilentUntilTheAnswerIsLearned"};
     const std::string name = ::testing::UnitTest::GetInstance()->current_test_info()->name();
     std::size_t index = std::size(kNames);
     for (std::size_t i = 0; i < std::size(kNames); ++i)
@@ -189,6 +190,31 @@ TEST_F(RelayTest, StrangerCannotLatchBeforeThePeerOutsideTheWindow) {
   EXPECT_FALSE(b.tryReceive());
   a.sendTo(ports->leg(Leg::A).rtp, test::makeRtp(0, 1, 1, 0xA));
   EXPECT_TRUE(b.receive(pumper()));
+}
+
+TEST_F(RelayTest, NatPeerSilentUntilTheAnswerIsLearned) {
+  Peer a, b;
+  auto session = engine->createSession();
+  // A offers a private address and then rings for longer than the latch window without
+  // sending anything (no early media).
+  auto ports =
+      engine->addStream(*session, 0, spec(net::Address::parse("10.1.2.3:4000"), std::nullopt));
+  ASSERT_TRUE(ports);
+  clock.advance(10s);
+  LegSignal answer;
+  answer.rtp = b.address();
+  ASSERT_TRUE(engine->updateLeg(*session, 0, Leg::B, answer));
+  // A starts sending at the answer: learned, and B's media goes back to it (never to 10.1.2.3).
+  a.sendTo(ports->leg(Leg::A).rtp, test::makeRtp(0, 1, 160, 0xA));
+  ASSERT_TRUE(b.receive(pumper()));
+  b.sendTo(ports->leg(Leg::B).rtp, test::makeRtp(0, 1, 160, 0xB));
+  auto toA = a.receive(pumper());
+  ASSERT_TRUE(toA);
+  EXPECT_EQ(toA->from, ports->leg(Leg::A).rtp);
+  auto stats = engine->stats(*session);
+  ASSERT_TRUE(stats);
+  EXPECT_EQ(*stats->streams[0].leg(Leg::A).latched, a.address());
+  EXPECT_EQ(stats->streams[0].fromLeg(Leg::A).droppedSource, 0u);
 }
 
 TEST_F(RelayTest, DroppedUntilOtherSideKnown) {
