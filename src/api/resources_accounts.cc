@@ -56,7 +56,8 @@ Json trunkJson(const Trunk& t) {
           {"codecs", t.codecs},
           {"caller_id_policy", storage::callerIdPolicyName(t.callerIdPolicy)},
           {"fixed_caller_id", t.fixedCallerId},
-          {"max_duration_s", t.maxDurationS}};
+          {"max_duration_s", t.maxDurationS},
+          {"srtp", storage::srtpPolicyName(t.srtp)}};
 }
 
 std::optional<HttpResponse> applyTrunk(const Json& body, Trunk& t, std::optional<Id> id,
@@ -65,7 +66,7 @@ std::optional<HttpResponse> applyTrunk(const Json& body, Trunk& t, std::optional
   rejectUnknown(body,
                 {"id", "account_id", "name", "enabled", "ips", "credentials", "registration",
                  "host", "port", "transport", "channel_limit", "cps_limit", "codecs",
-                 "caller_id_policy", "fixed_caller_id", "max_duration_s"},
+                 "caller_id_policy", "fixed_caller_id", "max_duration_s", "srtp"},
                 unknown);
   checkReadOnlyId(body, id, invalid);
   FieldReader f(body, invalid);
@@ -109,6 +110,12 @@ std::optional<HttpResponse> applyTrunk(const Json& body, Trunk& t, std::optional
     if (auto r = storage::validateE164(t.fixedCallerId); !r)
       f.error("fixed_caller_id", r.error().message);
   f.u32("max_duration_s", t.maxDurationS, 0, 7 * 86'400);
+  if (std::string s; f.str("srtp", s)) {
+    if (auto p = storage::parseSrtpPolicy(s))
+      t.srtp = *p;
+    else
+      f.error("srtp", "must be off, offer or required");
+  }
   return fieldProblems(unknown, invalid);
 }
 
@@ -125,6 +132,7 @@ HttpResponse trunkWriteError(const base::Error& e) {
                         {"port", "port"},
                         {"codec", "codecs"},
                         {"caller ID", "fixed_caller_id"},
+                        {"srtp", "srtp"},
                         {"name", "name"}});
 }
 

@@ -26,7 +26,8 @@ Json carrierJson(const Carrier& c) {
           {"inbound_ips", c.inboundCidrs},
           {"probe_interval_s", c.probeIntervalS},
           {"down_after", c.downAfter},
-          {"up_after", c.upAfter}};
+          {"up_after", c.upAfter},
+          {"srtp", storage::srtpPolicyName(c.srtp)}};
 }
 
 std::optional<HttpResponse> applyCarrier(const Json& body, Carrier& c, std::optional<Id> id,
@@ -34,7 +35,7 @@ std::optional<HttpResponse> applyCarrier(const Json& body, Carrier& c, std::opti
   std::vector<FieldError> unknown, invalid;
   rejectUnknown(body,
                 {"id", "name", "enabled", "gateways", "credential", "inbound_ips",
-                 "probe_interval_s", "down_after", "up_after"},
+                 "probe_interval_s", "down_after", "up_after", "srtp"},
                 unknown);
   checkReadOnlyId(body, id, invalid);
   FieldReader f(body, invalid);
@@ -88,6 +89,12 @@ std::optional<HttpResponse> applyCarrier(const Json& body, Carrier& c, std::opti
   f.u32("probe_interval_s", c.probeIntervalS, 0, 86'400);
   f.u32("down_after", c.downAfter, 1, 100);
   f.u32("up_after", c.upAfter, 1, 100);
+  if (std::string s; f.str("srtp", s)) {
+    if (auto p = storage::parseSrtpPolicy(s))
+      c.srtp = *p;
+    else
+      f.error("srtp", "must be off, offer or required");
+  }
   return fieldProblems(unknown, invalid);
 }
 
@@ -96,6 +103,7 @@ HttpResponse carrierWriteError(const base::Error& e) {
                         {"credential", "credential"},
                         {"CIDR", "inbound_ips"},
                         {"down-after", "down_after"},
+                        {"srtp", "srtp"},
                         {"name", "name"}});
 }
 

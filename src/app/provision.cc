@@ -41,6 +41,7 @@ struct TrunkOpts {
   std::string codecs;
   std::string callerIdPolicy = "passthrough";
   std::string fixedCallerId;
+  std::string srtp = "off";
   bool disabled = false;
   bool json = false;
 };
@@ -143,6 +144,11 @@ base::Result<storage::Trunk> trunkFromOpts(const TrunkOpts& o, storage::Id accou
   t.callerIdPolicy = *policy;
   t.fixedCallerId = o.fixedCallerId;
   t.maxDurationS = o.maxDuration;
+  auto srtp = storage::parseSrtpPolicy(o.srtp);
+  if (!srtp)
+    return fail(Errc::InvalidArgument,
+                fmt::format("bad --srtp '{}': off, offer or required", o.srtp));
+  t.srtp = *srtp;
   return t;
 }
 }  // namespace
@@ -176,6 +182,10 @@ void addTrunkCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
       ->capture_default_str();
   cmd->add_option("--fixed-caller-id", add->fixedCallerId, "E.164 caller ID for policy fixed");
   cmd->add_option("--max-duration", add->maxDuration, "Maximum call duration, s (0 = none)");
+  cmd->add_option("--srtp", add->srtp,
+                  "SRTP (SDES) towards the PBX: off, offer (RTP/AVP with a=crypto) or required "
+                  "(RTP/SAVP; plain RTP refused with 488)")
+      ->capture_default_str();
   cmd->add_flag("--disabled", add->disabled, "Create disabled");
   addDataDir(cmd, add->dataDir);
   cmd->callback([runner, add] {
@@ -237,11 +247,11 @@ void addTrunkCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
                         t.codecs.empty() ? "any" : join(t.codecs),
                         std::string(storage::callerIdPolicyName(t.callerIdPolicy)) +
                             (t.fixedCallerId.empty() ? "" : " " + t.fixedCallerId),
-                        limit(t.maxDurationS)});
+                        limit(t.maxDurationS), std::string(storage::srtpPolicyName(t.srtp))});
       }
       printTable(s.out,
                  {"ID", "ACCOUNT", "NAME", "ENABLED", "AUTH", "DESTINATION", "CHANNELS", "CPS",
-                  "CODECS", "CALLER-ID", "MAX-DURATION"},
+                  "CODECS", "CALLER-ID", "MAX-DURATION", "SRTP"},
                  rows);
       return {};
     });

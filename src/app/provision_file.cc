@@ -173,6 +173,14 @@ T unwrap(const toml::value& where, base::Result<T> r) {
   return std::move(*r);
 }
 
+/// `srtp = "off" | "offer" | "required"` (default off).
+storage::SrtpPolicy srtpPolicy(Fields& f) {
+  const auto text = f.str("srtp", "off");
+  auto p = storage::parseSrtpPolicy(text);
+  if (!p) bad(*f.find("srtp"), fmt::format("srtp must be off, offer or required, not '{}'", text));
+  return *p;
+}
+
 const toml::array& section(const toml::value& root, const char* key) {
   static const toml::array kEmpty;
   const auto& t = root.as_table();
@@ -228,6 +236,7 @@ Setup parseSetup(const toml::value& root) {
     t.callerIdPolicy = *p;
     t.fixedCallerId = f.str("fixed_caller_id", "");
     t.maxDurationS = f.uint("max_duration", 0);
+    t.srtp = srtpPolicy(f);
     f.done();
     s.trunks.push_back(std::move(spec));
   }
@@ -262,6 +271,7 @@ Setup parseSetup(const toml::value& root) {
     c.probeIntervalS = f.uint("probe_interval", 30);
     c.downAfter = f.uint("down_after", 3);
     c.upAfter = f.uint("up_after", 2);
+    c.srtp = srtpPolicy(f);
     f.done();
     s.carriers.push_back(std::move(spec));
   }

@@ -32,6 +32,7 @@ struct CarrierOpts {
   bool passwordStdin = false;
   std::vector<std::string> inboundIps;
   std::uint32_t probeInterval = 30;
+  std::string srtp = "off";
   bool disabled = false;
   bool json = false;
 };
@@ -197,6 +198,10 @@ void addCarrierCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
                   "CIDR the carrier sends inbound calls from (repeatable)");
   cmd->add_option("--probe-interval", add->probeInterval, "OPTIONS probe every N s (0 = off)")
       ->capture_default_str();
+  cmd->add_option("--srtp", add->srtp,
+                  "SRTP (SDES) towards the carrier: off, offer (RTP/AVP with a=crypto) or "
+                  "required (RTP/SAVP)")
+      ->capture_default_str();
   cmd->add_flag("--disabled", add->disabled, "Create disabled");
   addDataDir(cmd, add->dataDir);
   cmd->callback([runner, add] {
@@ -207,6 +212,11 @@ void addCarrierCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
         add->password = *pw;
       }
       storage::Carrier c;
+      auto srtp = storage::parseSrtpPolicy(add->srtp);
+      if (!srtp)
+        return fail(Errc::InvalidArgument,
+                    fmt::format("bad --srtp '{}': off, offer or required", add->srtp));
+      c.srtp = *srtp;
       c.name = add->name;
       c.enabled = !add->disabled;
       for (const auto& spec : add->gateways) {
@@ -254,9 +264,11 @@ void addCarrierCommands(CLI::App& app, const std::shared_ptr<Runner>& runner) {
         rows.push_back({std::to_string(c.id), c.name, c.enabled ? "yes" : "no", join(gws, " "),
                         c.credential ? c.credential->username + "@" + c.credential->realm : "-",
                         c.inboundCidrs.empty() ? "-" : join(c.inboundCidrs),
-                        c.probeIntervalS ? std::to_string(c.probeIntervalS) : "off"});
+                        c.probeIntervalS ? std::to_string(c.probeIntervalS) : "off",
+                        std::string(storage::srtpPolicyName(c.srtp))});
       }
-      printTable(s.out, {"ID", "NAME", "ENABLED", "GATEWAYS", "CREDENTIAL", "INBOUND", "PROBE"},
+      printTable(s.out,
+                 {"ID", "NAME", "ENABLED", "GATEWAYS", "CREDENTIAL", "INBOUND", "PROBE", "SRTP"},
                  rows);
       return {};
     });

@@ -228,7 +228,8 @@ nlohmann::json toJson(const storage::Trunk& t, const std::string& account) {
           {"codecs", t.codecs},
           {"caller_id_policy", storage::callerIdPolicyName(t.callerIdPolicy)},
           {"fixed_caller_id", t.fixedCallerId},
-          {"max_duration", t.maxDurationS}};
+          {"max_duration", t.maxDurationS},
+          {"srtp", storage::srtpPolicyName(t.srtp)}};
 }
 
 nlohmann::json toJson(const storage::Carrier& c) {
@@ -244,7 +245,8 @@ nlohmann::json toJson(const storage::Carrier& c) {
                       {"enabled", c.enabled},
                       {"gateways", gws},
                       {"inbound_ips", c.inboundCidrs},
-                      {"probe_interval", c.probeIntervalS}};
+                      {"probe_interval", c.probeIntervalS},
+                      {"srtp", storage::srtpPolicyName(c.srtp)}};
   if (c.credential)
     j["credential"] = {{"username", c.credential->username}, {"realm", c.credential->realm}};
   return j;
