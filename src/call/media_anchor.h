@@ -10,7 +10,9 @@
 // rejects the line (port 0). Hold (sendonly/recvonly/inactive or c=0.0.0.0) stops the
 // forwarding of the direction nobody receives, which also puts the session on the relay's
 // long hold timeout instead of the no-media one. ICE attributes are stripped (we are not an
-// ICE agent); SRTP (a=crypto) passes end to end until SDES termination is built.
+// ICE agent). SRTP is terminated per leg (SDES, RFC 4568) under each leg's SrtpPolicy
+// (CallMedia::setSrtp): a=crypto never crosses from one leg to the other; the relay
+// decrypts, encrypts or re-encrypts per direction (see src/media/srtp.md).
 //
 // Lives on one shard thread; the engine's event handler must hand events to that thread
 // and call dispatch(). Outlives every CallMedia it opened; the engine outlives it.
