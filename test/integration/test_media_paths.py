@@ -211,20 +211,11 @@ class MediaPathTest(unittest.TestCase):
         self.assert_got(self.pbx_rtp, CARRIER_MARK, 10, self.relay_a)
         self.hang_up(dlg, uas)
 
-    # KNOWN BUG (reported to the media owner): the caller leg's latch window opens at the
-    # INVITE (addStream) and nothing reopens it at the answer, so a NAT'd PBX that rings
-    # longer than the window (2 s) before sending is never learned: its RTP is dropped and
-    # the carrier's audio would go to the private address it signalled. Fix: when a leg is
-    # (re)signalled, give the other leg a fresh window if it has learned no source yet
-    # (RelayWorker::updateLeg, or updateLeg for the caller leg at the answer in
-    # call/media_anchor.cc). Remove expectedFailure with the fix (unittest then reports an
-    # unexpected success, which fails the run).
-    @unittest.expectedFailure
     def test_latching_after_a_ring_longer_than_the_latch_window(self):
         # The relay learns an unsignalled source only inside a window (2 s) that opens when
         # signalling gives the address. A NAT'd PBX sends nothing until the answer; with a
-        # 3 s ring, the answer must give it a window of its own. Nothing is sent towards the
-        # PBX unless the relay has shown it learned the PBX's source (latch_pbx).
+        # 3 s ring, the answer gives it a window of its own (RelayWorker::updateLeg). Nothing
+        # is sent towards the PBX unless the relay has shown it learned the PBX's source.
         dlg, uas = self.start_call(pbx_media_ip=PRIVATE_IP)
         uas.respond(180)
         dlg.wait_response({180})
