@@ -169,6 +169,35 @@ TEST_F(ResourcesTest, NumbersBackupsConflictsAndReferences) {
   EXPECT_EQ(call("GET", fmt::format("/v1/numbers/{}", num), admin_).status, 404);
 }
 
+TEST_F(ResourcesTest, SrtpPolicyOfTrunksAndCarriers) {
+  const auto acme = account("acme");
+  auto r = call("POST", "/v1/trunks", admin_,
+                Json{{"account_id", acme}, {"name", "pbx"}, {"ips", {"10.0.0.0/8"}}});
+  ASSERT_EQ(r.status, 201) << r.raw.body;
+  EXPECT_EQ(r.body["srtp"], "off");  // the default
+  const auto id = r.body["id"].get<storage::Id>();
+  r = call("PATCH", fmt::format("/v1/trunks/{}", id), admin_, Json{{"srtp", "required"}});
+  ASSERT_EQ(r.status, 200) << r.raw.body;
+  EXPECT_EQ(r.body["srtp"], "required");
+  EXPECT_EQ(config_->getTrunk(id)->srtp, storage::SrtpPolicy::Required);
+  r = call("PATCH", fmt::format("/v1/trunks/{}", id), admin_, Json{{"srtp", "sometimes"}});
+  ASSERT_EQ(r.status, 422);
+  EXPECT_EQ(fields(r), std::vector<std::string>{"srtp"});
+  r = call("PATCH", fmt::format("/v1/trunks/{}", id), admin_, Json{{"srtp", true}});
+  ASSERT_EQ(r.status, 422);
+  EXPECT_EQ(fields(r), std::vector<std::string>{"srtp"});
+
+  r = call("POST", "/v1/carriers", admin_,
+           Json{{"name", "telco"}, {"gateways", {{{"host", "198.51.100.7"}}}}, {"srtp", "offer"}});
+  ASSERT_EQ(r.status, 201) << r.raw.body;
+  EXPECT_EQ(r.body["srtp"], "offer");
+  EXPECT_EQ(config_->getCarrier(r.body["id"].get<storage::Id>())->srtp, storage::SrtpPolicy::Offer);
+  r = call("POST", "/v1/carriers", admin_,
+           Json{{"name", "telco2"}, {"gateways", {{{"host", "198.51.100.8"}}}}, {"srtp", "on"}});
+  ASSERT_EQ(r.status, 422);
+  EXPECT_EQ(fields(r), std::vector<std::string>{"srtp"});
+}
+
 TEST_F(ResourcesTest, CarriersAndRoutes) {
   auto r =
       call("POST", "/v1/carriers", admin_,
