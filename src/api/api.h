@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/result.h"
 #include "storage/api_key_store.h"
+#include "storage/rate_store.h"
 #include "storage/repository.h"
 
 namespace trunkline::api {
@@ -33,6 +34,9 @@ struct CoreDeps {
   std::string defaultRealm = "trunkline";
   /// Readiness probe for /readyz (e.g. a query on the database); empty = always ready.
   std::function<base::Result<void>()> ready;
+  /// Rate decks and usage summaries (/v1/rate-decks, /v1/usage, the deck fields of
+  /// accounts and carriers); null = those routes answer 503. Same thread rule as above.
+  storage::RateStore* rates = nullptr;
 };
 
 /// /healthz, /readyz, /v1/openapi.json, /v1/keys..., /v1/accounts, /v1/trunks, /v1/numbers,

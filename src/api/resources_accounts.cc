@@ -147,35 +147,40 @@ base::Result<Trunk> visibleTrunk(storage::ConfigStore& store, const Principal& p
 
 void registerAccountRoutes(Router& router, const CoreDeps& deps) {
   auto& store = deps.config;
-  router.add("GET", "/v1/accounts", Access::AnyKey, [&store](const Request& r) {
+  router.add("GET", "/v1/accounts", Access::AnyKey, [&store, &deps](const Request& r) {
     HttpResponse err;
     auto q = pageQuery(r, err);
     if (!q) return err;
     auto all = store.listAccounts();
     if (!all) return fromError(all.error());
     std::erase_if(*all, [&](const Account& a) { return !r.principal->owns(a.id); });
-    return page(std::move(*all), *q, accountJson);
+    return page(std::move(*all), *q, [&deps](const Account& a) {
+      return withDeckField(deps, DeckOwner::Account, accountJson(a));
+    });
   });
-  router.add("GET", "/v1/accounts/{id}", Access::AnyKey, [&store](const Request& r) {
+  router.add("GET", "/v1/accounts/{id}", Access::AnyKey, [&store, &deps](const Request& r) {
     auto id = pathId(r);
     if (!id) return problem(Problem::NotFound, "no such account");
     auto a = visibleAccount(store, *r.principal, *id);
     if (!a) return fromError(a.error());
-    return jsonResponse(200, accountJson(*a));
+    return jsonResponse(200, withDeckField(deps, DeckOwner::Account, accountJson(*a)));
   });
-  router.add("POST", "/v1/accounts", Access::Admin, [&store](const Request& r) {
+  router.add("POST", "/v1/accounts", Access::Admin, [&store, &deps](const Request& r) {
     HttpResponse err;
     auto body = parseObject(r.http.body, err);
     if (!body) return err;
+    auto deck = takeDeckField(deps, DeckOwner::Account, *body, err);
+    if (!deck) return err;
     Account a;
     if (auto p = applyAccount(*body, a, std::nullopt)) return *p;
     auto id = store.addAccount(a);
     if (!id) return writeError(id.error(), {{"country", "country"}, {"name", "name"}});
+    if (auto p = storeDeckField(deps, DeckOwner::Account, *id, *deck)) return *p;
     auto stored = store.getAccount(*id);
     if (!stored) return fromError(stored.error());
-    return created("accounts", *id, accountJson(*stored));
+    return created("accounts", *id, withDeckField(deps, DeckOwner::Account, accountJson(*stored)));
   });
-  router.add("PATCH", "/v1/accounts/{id}", Access::Admin, [&store](const Request& r) {
+  router.add("PATCH", "/v1/accounts/{id}", Access::Admin, [&store, &deps](const Request& r) {
     auto id = pathId(r);
     if (!id) return problem(Problem::NotFound, "no such account");
     HttpResponse err;
@@ -183,12 +188,15 @@ void registerAccountRoutes(Router& router, const CoreDeps& deps) {
     if (!body) return err;
     auto a = store.getAccount(*id);
     if (!a) return fromError(a.error());
+    auto deck = takeDeckField(deps, DeckOwner::Account, *body, err);
+    if (!deck) return err;
     if (auto p = applyAccount(*body, *a, *id)) return *p;
     if (auto u = store.updateAccount(*a); !u)
       return writeError(u.error(), {{"country", "country"}, {"name", "name"}});
+    if (auto p = storeDeckField(deps, DeckOwner::Account, *id, *deck)) return *p;
     auto stored = store.getAccount(*id);
     if (!stored) return fromError(stored.error());
-    return jsonResponse(200, accountJson(*stored));
+    return jsonResponse(200, withDeckField(deps, DeckOwner::Account, accountJson(*stored)));
   });
   router.add("DELETE", "/v1/accounts/{id}", Access::Admin, [&store](const Request& r) {
     auto id = pathId(r);

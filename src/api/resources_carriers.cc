@@ -189,32 +189,37 @@ base::Result<Route> routeById(storage::ConfigStore& store, Id id) {
 
 void registerCarrierRoutes(Router& router, const CoreDeps& deps) {
   auto& store = deps.config;
-  router.add("GET", "/v1/carriers", Access::Admin, [&store](const Request& r) {
+  router.add("GET", "/v1/carriers", Access::Admin, [&store, &deps](const Request& r) {
     HttpResponse err;
     auto q = pageQuery(r, err);
     if (!q) return err;
     auto all = store.listCarriers();
     if (!all) return fromError(all.error());
-    return page(std::move(*all), *q, carrierJson);
+    return page(std::move(*all), *q, [&deps](const Carrier& c) {
+      return withDeckField(deps, DeckOwner::Carrier, carrierJson(c));
+    });
   });
-  router.add("GET", "/v1/carriers/{id}", Access::Admin, [&store](const Request& r) {
+  router.add("GET", "/v1/carriers/{id}", Access::Admin, [&store, &deps](const Request& r) {
     auto id = pathId(r);
     if (!id) return problem(Problem::NotFound, "no such carrier");
     auto c = store.getCarrier(*id);
     if (!c) return fromError(c.error());
-    return jsonResponse(200, carrierJson(*c));
+    return jsonResponse(200, withDeckField(deps, DeckOwner::Carrier, carrierJson(*c)));
   });
   router.add("POST", "/v1/carriers", Access::Admin, [&store, &deps](const Request& r) {
     HttpResponse err;
     auto body = parseObject(r.http.body, err);
     if (!body) return err;
+    auto deck = takeDeckField(deps, DeckOwner::Carrier, *body, err);
+    if (!deck) return err;
     Carrier c;
     if (auto p = applyCarrier(*body, c, std::nullopt, deps)) return *p;
     auto id = store.addCarrier(c);
     if (!id) return carrierWriteError(id.error());
+    if (auto p = storeDeckField(deps, DeckOwner::Carrier, *id, *deck)) return *p;
     auto stored = store.getCarrier(*id);
     if (!stored) return fromError(stored.error());
-    return created("carriers", *id, carrierJson(*stored));
+    return created("carriers", *id, withDeckField(deps, DeckOwner::Carrier, carrierJson(*stored)));
   });
   router.add("PATCH", "/v1/carriers/{id}", Access::Admin, [&store, &deps](const Request& r) {
     auto id = pathId(r);
@@ -224,11 +229,14 @@ void registerCarrierRoutes(Router& router, const CoreDeps& deps) {
     if (!body) return err;
     auto c = store.getCarrier(*id);
     if (!c) return fromError(c.error());
+    auto deck = takeDeckField(deps, DeckOwner::Carrier, *body, err);
+    if (!deck) return err;
     if (auto p = applyCarrier(*body, *c, *id, deps)) return *p;
     if (auto u = store.updateCarrier(*c); !u) return carrierWriteError(u.error());
+    if (auto p = storeDeckField(deps, DeckOwner::Carrier, *id, *deck)) return *p;
     auto stored = store.getCarrier(*id);
     if (!stored) return fromError(stored.error());
-    return jsonResponse(200, carrierJson(*stored));
+    return jsonResponse(200, withDeckField(deps, DeckOwner::Carrier, carrierJson(*stored)));
   });
   router.add("DELETE", "/v1/carriers/{id}", Access::Admin, [&store](const Request& r) {
     auto id = pathId(r);

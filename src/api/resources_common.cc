@@ -204,6 +204,7 @@ void registerCoreRoutes(Router& router, const CoreDeps& deps) {
   detail::registerNumberRoutes(router, deps);
   detail::registerCarrierRoutes(router, deps);
   detail::registerRouteRoutes(router, deps);
+  detail::registerBillingRoutes(router, deps);
 }
 
 }  // namespace trunkline::api

@@ -84,5 +84,28 @@ void registerNumberRoutes(Router& router, const CoreDeps& deps);
 void registerCarrierRoutes(Router& router, const CoreDeps& deps);
 void registerRouteRoutes(Router& router, const CoreDeps& deps);
 void registerKeyRoutes(Router& router, const CoreDeps& deps);
+void registerBillingRoutes(Router& router, const CoreDeps& deps);
+
+/// Rates and fees as decimal strings of major currency units ↔ sub-units (exact, at most
+/// six decimals); `why` says what is wrong with a refused string.
+std::optional<std::int64_t> parseMajorAmount(std::string_view s, std::string& why);
+std::string formatMajorAmount(std::int64_t sub);
+
+/// The rate deck of an account (`price_deck_id`, kind price) or carrier (`cost_deck_id`,
+/// kind cost) in their JSON. Without deps.rates these do nothing (the field is unknown).
+enum class DeckOwner { Account, Carrier };
+struct DeckField {
+  bool present = false;
+  std::optional<storage::Id> deck;  // nullopt = none (accounts: the default price deck)
+};
+/// Takes the deck field out of `body` (so the entity's own reader never sees it) and checks
+/// that the deck exists and has the right kind; nullopt with `error` set (422) when not.
+std::optional<DeckField> takeDeckField(const CoreDeps& deps, DeckOwner owner, Json& body,
+                                       HttpResponse& error);
+/// Stores a present field for the entity `id`; the problem when the store refuses.
+std::optional<HttpResponse> storeDeckField(const CoreDeps& deps, DeckOwner owner, storage::Id id,
+                                           const DeckField& f);
+/// `j` (an entity with "id") with its deck field added.
+Json withDeckField(const CoreDeps& deps, DeckOwner owner, Json j);
 
 }  // namespace trunkline::api::detail

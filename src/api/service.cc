@@ -115,7 +115,11 @@ HttpResponse ApiService::dispatch(const HttpRequest& http) {
   }
   if (hasBodyMethod(http.method) && !http.body.empty()) {
     const auto* ct = http.header("content-type");
-    if (!ct || !isJsonType(*ct))
+    // A rate import may be sent as a CSV file (the handler parses it).
+    const bool csvOk = route.method == "POST" && route.pattern == "/v1/rate-decks/{id}/rates" &&
+                       ct &&
+                       iequalsAscii(std::string_view(*ct).substr(0, ct->find(';')), "text/csv");
+    if (!csvOk && (!ct || !isJsonType(*ct)))
       return problem(Problem::UnsupportedMedia, "send the body as Content-Type: application/json");
   }
   auto r = route.handler(req);

@@ -38,6 +38,30 @@ struct RatePage {
   std::optional<Id> nextCursor;
 };
 
+/// Usage summary query: CDRs whose start is in [fromMs, toMs), of one account or all.
+struct UsageQuery {
+  std::optional<Id> accountId;
+  std::int64_t fromMs = 0;
+  std::int64_t toMs = 0;
+};
+
+/// One account's CDRs of one UTC day (and one pair of currencies: a deck change within a
+/// day can split it). Amounts are minor units of their currency ("" = not rated).
+struct UsageDay {
+  Id accountId = 0;
+  std::int64_t dayStartMs = 0;  // midnight UTC
+  std::string priceCurrency;
+  std::string costCurrency;
+  std::int64_t calls = 0;
+  std::int64_t answered = 0;
+  std::int64_t billableS = 0;
+  std::int64_t talkMs = 0;  // sum of durationMs of answered calls
+  std::int64_t costMinor = 0;
+  std::int64_t priceMinor = 0;
+  std::int64_t marginMinor = 0;
+  bool hasMargin = false;  // some call had a margin (both sides rated, same currency)
+};
+
 class RateStore {
  public:
   virtual ~RateStore() = default;
@@ -73,6 +97,10 @@ class RateStore {
   virtual base::Result<void> setCarrierCostDeck(Id carrierId, std::optional<Id> deckId) = 0;
   virtual base::Result<std::optional<Id>> accountPriceDeck(Id accountId) = 0;
   virtual base::Result<std::optional<Id>> carrierCostDeck(Id carrierId) = 0;
+
+  /// Per account, per UTC day totals of the CDRs (an aggregate over the cdrs table on its
+  /// (account_id, start_ms) index when an account is given), ordered by account and day.
+  virtual base::Result<std::vector<UsageDay>> usage(const UsageQuery& q) = 0;
 
   virtual base::Result<std::int64_t> ratingVersion() = 0;
   virtual base::Result<RatingData> loadRating() = 0;

@@ -432,4 +432,45 @@ base::Result<RatingData> SqliteRateStore::loadRating() {
   return d;
 }
 
+// Grouped by account and UTC day (start_ms / 86,400,000: ms since the epoch have no leap
+// seconds) and by currencies, so amounts of different currencies are never added up.
+std::string usageSql(bool byAccount) {
+  return fmt::format(
+      "SELECT account_id, start_ms / 86400000, price_currency, cost_currency, COUNT(*), "
+      "SUM(answer_ms > 0), SUM(billable_s), SUM(CASE WHEN answer_ms > 0 THEN duration_ms "
+      "ELSE 0 END), SUM(cost_minor), SUM(price_minor), SUM(margin_minor), "
+      "COUNT(margin_minor) FROM cdrs WHERE {}start_ms >= ?2 AND start_ms < ?3 "
+      "GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4",
+      byAccount ? "account_id = ?1 AND " : "");
+}
+
+base::Result<std::vector<UsageDay>> SqliteRateStore::usage(const UsageQuery& uq) {
+  if (uq.toMs <= uq.fromMs) return fail(Errc::InvalidArgument, "usage period is empty");
+  auto q = stmts_.get(usageSql(uq.accountId.has_value()));
+  if (!q) return tl::unexpected(q.error());
+  if (uq.accountId) q->bind(1, *uq.accountId);
+  q->bind(2, uq.fromMs).bind(3, uq.toMs);
+  std::vector<UsageDay> out;
+  for (;;) {
+    auto row = q->step();
+    if (!row) return tl::unexpected(row.error());
+    if (!*row) break;
+    UsageDay d;
+    d.accountId = q->i64(0);
+    d.dayStartMs = q->i64(1) * 86'400'000;
+    d.priceCurrency = q->text(2);
+    d.costCurrency = q->text(3);
+    d.calls = q->i64(4);
+    d.answered = q->i64(5);
+    d.billableS = q->i64(6);
+    d.talkMs = q->i64(7);
+    d.costMinor = q->i64(8);
+    d.priceMinor = q->i64(9);
+    d.marginMinor = q->i64(10);
+    d.hasMargin = q->i64(11) > 0;
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
 }  // namespace trunkline::storage::sqlite

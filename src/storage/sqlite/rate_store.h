@@ -8,6 +8,9 @@
 
 namespace trunkline::storage::sqlite {
 
+/// The SQL of SqliteRateStore::usage (for EXPLAIN QUERY PLAN in tests).
+std::string usageSql(bool byAccount);
+
 class SqliteRateStore final : public RateStore {
  public:
   explicit SqliteRateStore(Database& db) : db_(db), stmts_(db) {}
@@ -30,6 +33,8 @@ class SqliteRateStore final : public RateStore {
   base::Result<void> setCarrierCostDeck(Id carrierId, std::optional<Id> deckId) override;
   base::Result<std::optional<Id>> accountPriceDeck(Id accountId) override;
   base::Result<std::optional<Id>> carrierCostDeck(Id carrierId) override;
+
+  base::Result<std::vector<UsageDay>> usage(const UsageQuery& q) override;
 
   base::Result<std::int64_t> ratingVersion() override;
   base::Result<RatingData> loadRating() override;
