@@ -37,13 +37,13 @@ class ApiTrunkline(cb.TrunklineServer):
     (pre-filled CDRs)."""
 
     def __init__(self, binary, workdir, carrier_port, seed_db=None, name="trunkline",
-                 move_seed=False):
+                 move_seed=False, data_dir=None):
         self.name = name
         self.dir = tempfile.mkdtemp(prefix="tlapi-", dir=workdir)
         self.port = cb.free_port(cb.SERVER_IP)
         self.api_port = free_tcp_port()
-        self.data = os.path.join(self.dir, "data")
-        os.makedirs(self.data)
+        self.data = data_dir or os.path.join(self.dir, "data")  # data_dir: used in place
+        os.makedirs(self.data, exist_ok=True)
         if seed_db:
             target = os.path.join(self.data, "trunkline.db")
             for suffix in ("", "-wal"):
