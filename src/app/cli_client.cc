@@ -142,7 +142,9 @@ class SocketTransport final : public ApiTransport {
         ep_.kind == Endpoint::Kind::Unix ? std::string("localhost") : hostHeader());
     if (!opt_.apiKey.empty()) req += fmt::format("Authorization: Bearer {}\r\n", opt_.apiKey);
     if (!body.empty() || method == "POST" || method == "PATCH")
-      req += fmt::format("Content-Type: application/json\r\nContent-Length: {}\r\n", body.size());
+      req += fmt::format("Content-Type: {}\r\nContent-Length: {}\r\n",
+                         !body.empty() && body.front() != '{' ? "text/csv" : "application/json",
+                         body.size());
     req += "\r\n";
     req.append(body);
     if (ep_.kind == Endpoint::Kind::Https) return exchangeTls((*fd)->get(), req, deadline);

@@ -118,7 +118,9 @@ Outcome<std::unique_ptr<ApiTransport>> connect(const Connection& c) {
 
 Outcome<Json> Context::call(const std::string& method, const std::string& target,
                             const Json* body) {
-  const std::string text = body ? body->dump() : std::string();
+  // A JSON string is a raw body (a CSV file); the transports label it text/csv.
+  const std::string text =
+      body ? (body->is_string() ? body->get<std::string>() : body->dump()) : std::string();
   auto reply = api_.send(method, target, text);
   if (!reply)
     return tl::unexpected(

@@ -347,10 +347,13 @@ Group carriersGroup();
 Group routesGroup();
 Group keysGroup();
 Group cdrsGroup();
+std::vector<Group> billingGroups();  // cli_billing.cc
 
 std::vector<Group> apiGroups() {
-  return {accounts(),    trunks(),    numbers(),  carriersGroup(),
-          routesGroup(), keysGroup(), cdrsGroup()};
+  std::vector<Group> groups = {accounts(),    trunks(),    numbers(),  carriersGroup(),
+                               routesGroup(), keysGroup(), cdrsGroup()};
+  for (auto& g : billingGroups()) groups.push_back(std::move(g));
+  return groups;
 }
 
 }  // namespace trunkline::app::cli

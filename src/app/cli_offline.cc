@@ -12,6 +12,7 @@
 #include "storage/sqlite/api_key_store.h"
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/rate_store.h"
 #include "storage/sqlite/runtime_stores.h"
 
 namespace trunkline::app::cli {
@@ -27,7 +28,8 @@ class OfflineTransport final : public ApiTransport {
         keys_(*db_),
         cdrs_(*db_),
         gateways_(*db_),
-        core_{config_, keys_, clock_, realm, {}},
+        rates_(*db_),
+        core_{config_, keys_, clock_, realm, {}, &rates_},
         runtime_{cdrs_, gateways_, config_} {
     api::registerCoreRoutes(router_, core_);
     api::registerRuntimeRoutes(router_, runtime_);
@@ -44,7 +46,9 @@ class OfflineTransport final : public ApiTransport {
     const std::size_t q = req.target.find('?');
     req.path = req.target.substr(0, q);
     if (q != std::string::npos) req.query = req.target.substr(q + 1);
-    if (!body.empty()) req.headers.push_back({"Content-Type", "application/json"});
+    if (!body.empty())
+      req.headers.push_back(
+          {"Content-Type", body.front() != '{' ? "text/csv" : "application/json"});
     req.body = std::string(body);
     // This process is the operator on its own files: the same principal the control
     // socket gives the node's user.
@@ -65,6 +69,7 @@ class OfflineTransport final : public ApiTransport {
   storage::sqlite::SqliteApiKeyStore keys_;
   storage::sqlite::SqliteCdrStore cdrs_;
   storage::sqlite::SqliteGatewayStatusStore gateways_;
+  storage::sqlite::SqliteRateStore rates_;
   api::CoreDeps core_;
   api::RuntimeDeps runtime_;
   api::Router router_;

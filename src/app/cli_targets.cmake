@@ -8,6 +8,7 @@ add_library(tl_app_cli STATIC
   ${CMAKE_CURRENT_LIST_DIR}/cli_commands.cc
   ${CMAKE_CURRENT_LIST_DIR}/cli_entities.cc
   ${CMAKE_CURRENT_LIST_DIR}/cli_routing.cc
+  ${CMAKE_CURRENT_LIST_DIR}/cli_billing.cc
 )
 target_include_directories(tl_app_cli PUBLIC ${PROJECT_SOURCE_DIR}/src)
 target_link_libraries(tl_app_cli
