@@ -30,6 +30,7 @@
 #include "storage/sqlite/api_key_store.h"
 #include "storage/sqlite/config_store.h"
 #include "storage/sqlite/database.h"
+#include "storage/sqlite/rate_store.h"
 #include "storage/sqlite/runtime_stores.h"
 #include "webhook/call_events.h"
 #include "webhook/payload.h"
@@ -81,6 +82,7 @@ struct ApiNode {
   std::unique_ptr<storage::sqlite::Database> db;
   std::unique_ptr<storage::sqlite::SqliteConfigStore> config;
   std::unique_ptr<storage::sqlite::SqliteApiKeyStore> keys;
+  std::unique_ptr<storage::sqlite::SqliteRateStore> rates;
   std::unique_ptr<api::CoreDeps> deps;
   std::unique_ptr<storage::sqlite::SqliteCdrStore> cdrs;
   std::unique_ptr<storage::sqlite::SqliteGatewayStatusStore> gateways;
@@ -117,6 +119,8 @@ base::Result<std::unique_ptr<ApiNode>> startApi(const ops::NodeConfig& cfg,
         if (!v) return tl::unexpected(v.error());
         return {};
       }});
+  node->rates = std::make_unique<storage::sqlite::SqliteRateStore>(*node->db);
+  node->deps->rates = node->rates.get();
   api::registerCoreRoutes(node->router, *node->deps);
   node->cdrs = std::make_unique<storage::sqlite::SqliteCdrStore>(*node->db);
   node->gateways = std::make_unique<storage::sqlite::SqliteGatewayStatusStore>(*node->db);
