@@ -429,7 +429,7 @@ bool B2bua::prepareOffer(Call& call, const Target& target, int& failCode) {
   call.calleeOffer = call.offerBody;
   if (!call.media || call.offerBody.empty()) return true;
   call.media->setFamily(Leg::Callee, target.destination.family());
-  call.media->setSrtp(Leg::Callee, target.srtp);  // per attempt: each carrier its own keys
+  call.media->setSrtp(Leg::Callee, target.srtp);    // per attempt: each carrier its own keys
   if (!detail::isSdp(call.offerType)) return true;  // not a session description: passes as it is
   auto r = call.media->relay(Leg::Caller, SdpRole::Offer, call.offerBody);
   if (!r) {

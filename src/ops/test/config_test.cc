@@ -110,9 +110,10 @@ TEST(Config, MediaTranscode) {
   ASSERT_TRUE(d);
   EXPECT_TRUE(d->media.transcode);  // on by default
   EXPECT_EQ(d->media.transcodeCodecs, (std::vector<std::string>{"PCMU", "PCMA", "G729", "opus"}));
-  auto cfg = parseConfig("[media]\ntranscode = false\ntranscode_codecs = [\"g729\", \"OPUS\", "
-                         "\"pcma/8000\"]\n",
-                         "t.toml");
+  auto cfg = parseConfig(
+      "[media]\ntranscode = false\ntranscode_codecs = [\"g729\", \"OPUS\", "
+      "\"pcma/8000\"]\n",
+      "t.toml");
   ASSERT_TRUE(cfg) << cfg.error().message;
   EXPECT_FALSE(cfg->media.transcode);
   // Names come back as the registry writes them (rtpmap spelling).
