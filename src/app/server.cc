@@ -1,6 +1,7 @@
 #include "app/server.h"
 
 #include "app/call_stack.h"
+#include "app/thread_name.h"
 
 #include <csignal>
 #include <cstdio>
@@ -257,7 +258,10 @@ int runServer(const ops::NodeConfig& cfg) {
   metrics::NodeStats nodeStats(1);
   // Webhooks (webhook/): their own thread and database connection; a shard only copies
   // the CDR into the dispatcher's bounded queue. Outlives the call stack (its observer).
-  auto webhooks = webhook::WebhookService::start(dataDir->file("trunkline.db"), clock, {});
+  auto webhooks = [&] {
+    ScopedThreadName name("tl-webhook");
+    return webhook::WebhookService::start(dataDir->file("trunkline.db"), clock, {});
+  }();
   if (!webhooks) return startupError(webhooks.error().message);
   webhook::CallEventSource webhookCalls((*webhooks)->dispatcher(), clock);
   auto calls = CallStack::create(cfg, dataDir->file("trunkline.db"), loop, transport,
@@ -313,8 +317,11 @@ int runServer(const ops::NodeConfig& cfg) {
     return result.get() ? api::HangupResult::Done : api::HangupResult::NotFound;
   };
   auto* webhookService = webhooks->get();
-  auto apiNode = startApi(cfg, dataDir->file("trunkline.db"), clock, live,
-                          [webhookService] { webhookService->subscriptionsChanged(); });
+  auto apiNode = [&] {
+    ScopedThreadName name("tl-api");
+    return startApi(cfg, dataDir->file("trunkline.db"), clock, live,
+                    [webhookService] { webhookService->subscriptionsChanged(); });
+  }();
   if (!apiNode) return startupError(apiNode.error().message);
   if (*apiNode && !(*apiNode)->url.empty()) listening += fmt::format(", api {}", (*apiNode)->url);
   if (*apiNode && !(*apiNode)->control.empty())
