@@ -300,6 +300,13 @@ class BillingTest(unittest.TestCase):
         # rounds up (0.05 USD fee + 2 min at 0.2575 = 56.5 cents -> 57).
         self.assertEqual(price, 57)
         self.assertGreater(cost, 0)
+        # The CSV export carries the same amounts.
+        r = self.api.call("GET", "/v1/cdrs?format=csv", self.admin)
+        self.assertEqual(r.status, 200, r.text)
+        header, row = [l.split(",") for l in r.text.split("\r\n") if l]
+        got = dict(zip(header, row))
+        self.assertEqual((got["cost_minor"], got["price_minor"], got["margin_minor"], got["currency"]),
+                         (str(cost), str(price), str(price - cost), "USD"))
 
     def test_destination_no_deck_matches_is_unrated(self):
         self.call(UNRATED_DEST, hold_ms=1000)
