@@ -160,7 +160,9 @@ class B2bua final : public ClientSink {
   void onReliableTimer(Call& call);
   void stopReliable(Call& call);
   void relayProvisional(Call& call, const sip::SipMessage& rsp);
-  void relayAnswer(Call& call, const sip::SipMessage& rsp);
+  /// The callee's 2xx to the caller, with its description already through the media.
+  void relayAnswer(Call& call, const sip::SipMessage& rsp, std::string_view contentType,
+                   std::string body);
   void onCallerCancel(Call& call);
   void onPending2xxTimer(Call& call, Leg leg);
   void armPending2xx(Call& call, Leg leg, sip::ServerTransactionHandle txn, std::string bytes,

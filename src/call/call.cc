@@ -437,6 +437,10 @@ bool B2bua::prepareOffer(Call& call, const Target& target, int& failCode) {
     // offer itself (488).
     failCode = r.error().code == base::Errc::Unavailable ? 503 : 488;
     TL_LOG_INFO("call {}: offer not carried: {}", call.cdr.callUuid, r.error().message);
+    // An SRTP policy refusal names itself in the attempt's CDR reason (the anchor's fixed
+    // "SRTP required: ..." text), which CDR readers tell apart from a codec mismatch.
+    if (r.error().message.starts_with("SRTP") && !call.cdr.attempts.empty())
+      call.cdr.attempts.back().reason = r.error().message;
     return false;
   }
   call.calleeOffer = std::move(*r);

@@ -83,7 +83,8 @@ void B2bua::tryNext(Call& call) {
       // Nothing of the offer can be carried (no acceptable codec): no target will do better.
       auto& failed = call.cdr.attempts.back();
       failed.sipCode = code;
-      failed.reason = code == 503 ? "no media relay ports" : "offer not acceptable";
+      if (failed.reason.empty())  // prepareOffer() may have named an SRTP policy refusal
+        failed.reason = code == 503 ? "no media relay ports" : "offer not acceptable";
       failed.endMs = wallMs();
       call.failures.emplace_back(code, code == 503 ? "Media Relay Full" : "Not Acceptable Here");
       call.attempt.reset();

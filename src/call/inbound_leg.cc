@@ -22,6 +22,27 @@ namespace trunkline::call {
 
 using detail::CallState;
 
+// A session description from the callee in a response to our INVITE, as it goes to the
+// caller: passBody() with the reason kept, since a refusal may fail the attempt.
+base::Result<std::string> calleeDescription(detail::Call& call, std::string_view contentType,
+                                            std::string_view body) {
+  if (!detail::isSdp(contentType) || body.empty() || !call.media) return std::string(body);
+  // The description answers the caller's offer, or is the callee's offer (no offer in the
+  // caller's INVITE: RFC 3261 §13.2.1 puts it in the 2xx or a reliable 1xx).
+  auto r =
+      call.media->relay(Leg::Callee, call.offerInInvite ? SdpRole::Answer : SdpRole::Offer, body);
+  if (!r)
+    TL_LOG_INFO("call {}: session description from the callee not carried: {}", call.cdr.callUuid,
+                r.error().message);
+  return r;
+}
+
+/// The SIP code an attempt fails with when the callee's description cannot be carried.
+int mediaFailureCode(const base::Error& e) {
+  // No relay ports is our capacity (503); anything else is the description itself (488).
+  return e.code == base::Errc::Unavailable ? 503 : 488;
+}
+
 std::string B2bua::respondCaller(Call& call, int code, std::string_view reason, std::string extra,
                                  std::string_view contentType, std::string_view body) {
   const sip::SipMessage* invite = layer_->request(call.inviteTxn);
@@ -71,6 +92,24 @@ void B2bua::relayProvisional(Call& call, const sip::SipMessage& rsp) {
     a.lastRSeq = rseq;
     if (!call.caller100rel) sendPrack(call, rseq, a.cseq);
   }
+  std::string_view ct;
+  if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
+  auto passed = calleeDescription(call, ct, rsp.body());
+  if (!passed && reliable) {
+    // RFC 3262 §5: the description in a reliable provisional is the answer (or the callee's
+    // offer) for the whole dialog, and the 2xx will not carry another: a call through this
+    // target would have no usable media (e.g. a plain answer to a "required" SRTP offer).
+    // The attempt fails now, as if with 488: CANCEL it (a 2xx crossing the CANCEL is ACKed
+    // and BYEd as an orphan), then failover or the caller's answer.
+    abandonAttempt(call);
+    onAttemptFailed(call, mediaFailureCode(passed.error()), passed.error().message, false);
+    return;
+  }
+  // An unreliable provisional's description is only a preview of the 2xx's (RFC 3261
+  // §13.2.1 wants the same one there): one we cannot carry is dropped (ringing without
+  // early media) and the 2xx decides.
+  std::string body = passed ? std::move(*passed) : std::string();
+  if (body.empty()) ct = {};
   if (call.cdr.ringMs == 0) {
     call.cdr.ringMs = wallMs();
     emit(call, CallEvent::Type::Ringing);
@@ -82,12 +121,6 @@ void B2bua::relayProvisional(Call& call, const sip::SipMessage& rsp) {
     call.rseqMap[call.rseq] = rseq;
     extra += fmt::format("Require: 100rel\r\nRSeq: {}\r\n", call.rseq);
   }
-  std::string_view ct;
-  if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
-  auto passed = passBody(call, Leg::Callee, call.offerInInvite ? SdpRole::Answer : SdpRole::Offer,
-                         ct, rsp.body());
-  std::string body = passed ? std::move(*passed) : std::string();
-  if (body.empty()) ct = {};  // early media we cannot anchor: ring without it
   std::string sent =
       respondCaller(call, rsp.statusCode(), rsp.reasonPhrase(), std::move(extra), ct, body);
   if (reliable && call.caller100rel && !sip::isReliable(call.callerFlow.kind)) {
@@ -100,7 +133,8 @@ void B2bua::relayProvisional(Call& call, const sip::SipMessage& rsp) {
   }
 }
 
-void B2bua::relayAnswer(Call& call, const sip::SipMessage& rsp) {
+void B2bua::relayAnswer(Call& call, const sip::SipMessage& rsp, std::string_view ct,
+                        std::string body) {
   stopReliable(call);
   const sip::SipMessage* invite = layer_->request(call.inviteTxn);
   if (!invite) return;
@@ -108,12 +142,7 @@ void B2bua::relayAnswer(Call& call, const sip::SipMessage& rsp) {
                                   call.callerRecordRoute, kAllow);
   if (call.caller100rel) extra += "Supported: 100rel\r\n";
   if (!config_.userAgent.empty()) extra += fmt::format("Server: {}\r\n", config_.userAgent);
-  std::string_view ct;
-  if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
-  auto passed = passBody(call, Leg::Callee, call.offerInInvite ? SdpRole::Answer : SdpRole::Offer,
-                         ct, rsp.body());
-  std::string body = passed ? std::move(*passed) : std::string();
-  if (body.empty()) ct = {};  // an answer we cannot anchor is not leaked: none is sent
+  if (body.empty()) ct = {};
   auto bytes = sip::makeResponse(*invite, rsp.statusCode(), rsp.reasonPhrase(),
                                  call.caller.localTag, extra, ct, body);
   if (auto r = layer_->respond(call.inviteTxn, bytes); !r) {

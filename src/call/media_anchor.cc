@@ -321,9 +321,16 @@ class AnchoredCallMedia final : public CallMedia {
         installed{};
   };
 
-  base::Result<void> refuse(std::string_view why) const {
-    TL_LOG_INFO("call {}: {}", callId_, why);
-    return base::fail(Errc::InvalidArgument, std::string(why));
+  // SRTP refusals carry a short fixed reason (it ends up in the CDR attempt's reason, which
+  // readers match on); the stream and the details go to the log only.
+  static constexpr std::string_view kSrtpOfferRefused =
+      "SRTP required: offer without usable crypto";
+  static constexpr std::string_view kSrtpAnswerRefused =
+      "SRTP required: answer without usable crypto";
+
+  base::Result<void> refuse(std::string_view reason, std::string_view detail) const {
+    TL_LOG_INFO("call {}: {} ({})", callId_, reason, detail);
+    return base::fail(Errc::InvalidArgument, std::string(reason));
   }
 
   // An offer from X on stream i (RFC 4568 §7.1.2 for our answer to X, §7.1.1 for our offer
@@ -344,21 +351,22 @@ class AnchoredCallMedia final : public CallMedia {
     const bool wantsSrtp = savp || (!cryptos.empty() && policyX != storage::SrtpPolicy::Off);
     if (wantsSrtp) {
       if (cryptos.empty())
-        return refuse(fmt::format("stream {}: {} offer without a=crypto (only SDES is supported)",
+        return refuse(kSrtpOfferRefused,
+                      fmt::format("stream {}: {} offer without a=crypto (only SDES is supported)",
                                   i, m.proto()));
       auto answer = media::answerSdes(views(cryptos), media::srtpAvailableSuites());
       if (answer) {
         keepOurKey(x, i, *answer);
         step.answerX = std::move(*answer);
       } else if (savp || policyX == storage::SrtpPolicy::Required) {
-        return refuse(
-            fmt::format("stream {}: SRTP offer not acceptable: {}", i, answer.error().message));
+        return refuse(kSrtpOfferRefused, fmt::format("stream {}: SRTP offer not acceptable: {}", i,
+                                                     answer.error().message));
       }
     } else if (policyX == storage::SrtpPolicy::Required) {
-      return refuse(
-          fmt::format("stream {}: SRTP is required (policy {}) but the offer is plain "
-                      "RTP",
-                      i, policyName(policyX)));
+      return refuse(kSrtpOfferRefused,
+                    fmt::format("stream {}: SRTP is required (policy {}) but the offer is plain "
+                                "RTP",
+                                i, policyName(policyX)));
     }
 
     step.protoY = withSecurity(m.proto(), policyY == storage::SrtpPolicy::Required);
@@ -406,15 +414,16 @@ class AnchoredCallMedia final : public CallMedia {
     const auto cryptos = cryptosOf(m);
     if (cryptos.empty()) {
       if (srtp_[idx(y)] == storage::SrtpPolicy::Required || sdp::isSecureRtpProto(m.proto()))
-        return refuse(fmt::format("stream {}: answer without a=crypto to an SRTP offer (policy {})",
+        return refuse(kSrtpAnswerRefused,
+                      fmt::format("stream {}: answer without a=crypto to an SRTP offer (policy {})",
                                   i, policyName(srtp_[idx(y)])));
       return {};
     }
     const auto v = views(cryptos);
     auto keys = media::acceptSdesAnswer(lc.offered, v.front());
     if (!keys)
-      return refuse(
-          fmt::format("stream {}: SRTP answer not acceptable: {}", i, keys.error().message));
+      return refuse(kSrtpAnswerRefused, fmt::format("stream {}: SRTP answer not acceptable: {}", i,
+                                                    keys.error().message));
     step.keysY = std::move(*keys);
     step.tagY = cryptos.front().tag;
     return {};

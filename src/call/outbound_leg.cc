@@ -25,6 +25,9 @@ using detail::ClientRef;
 using detail::RefKind;
 
 std::string flowText(const sip::Flow& f);
+base::Result<std::string> calleeDescription(detail::Call& call, std::string_view contentType,
+                                            std::string_view body);
+int mediaFailureCode(const base::Error& e);
 
 std::string B2bua::buildInvite(Call& call, std::uint32_t cseq, std::string_view authHeader) {
   const Target& t = call.targets[call.attempt->target];
@@ -133,6 +136,19 @@ void B2bua::onAnswered(Call& call, const sip::SipMessage& rsp) {
     onAttemptFailed(call, 502, "Bad 2xx from target", true);
     return;
   }
+  // The media is set up before anything reaches the caller: a 2xx whose description cannot
+  // be carried (a plain answer to a "required" SRTP offer, unusable a=crypto, malformed
+  // SDP, no relay ports) would leave the call without usable media. It is taken down like
+  // any 2xx we do not want (§13.2.2.4: ACK, then BYE) and the attempt fails with 488
+  // (503 for ports): failover only when the target lists that code, else the caller's answer.
+  std::string_view ct;
+  if (const auto* f = rsp.header(sip::HeaderId::ContentType)) ct = f->value;
+  auto body = calleeDescription(call, ct, rsp.body());
+  if (!body) {
+    releaseExtraAnswer(a.invite, rsp, call.calleeFlow);
+    onAttemptFailed(call, mediaFailureCode(body.error()), body.error().message, false);
+    return;
+  }
   call.callee = std::move(*dialog);
   call.callee->localCSeq = std::max(call.callee->localCSeq, call.outCSeq);
   call.answeredCSeq = a.cseq;
@@ -141,7 +157,7 @@ void B2bua::onAnswered(Call& call, const sip::SipMessage& rsp) {
   call.cdr.answerMs = wallMs();
   call.cdr.finalCode = rsp.statusCode();
   call.cdr.finalReason = std::string(rsp.reasonPhrase());
-  relayAnswer(call, rsp);
+  relayAnswer(call, rsp, ct, std::move(*body));
   emit(call, CallEvent::Type::Answered);
   if (call.context.maxDuration > base::Duration{0})
     call.maxTimer = schedule(call, call.context.maxDuration, &B2bua::onMaxDuration);

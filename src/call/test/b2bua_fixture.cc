@@ -164,15 +164,17 @@ std::string Peer::sendInDialog(const std::string& method, const std::string& ext
 // ---- fixture -------------------------------------------------------------------------------
 
 namespace {
-B2buaConfig withRater(B2buaConfig c, CallRater* rater) {
+B2buaConfig withRater(B2buaConfig c, CallRater* rater, MediaAnchor* media) {
   c.rater = rater;
+  c.media = media;
   return c;
 }
 }  // namespace
 
-B2buaFixture::B2buaFixture(base::Duration deadDialogInterval)
+B2buaFixture::B2buaFixture(base::Duration deadDialogInterval, MediaAnchor* media)
     : service(timers, serviceConfig()),
-      b2bua(timers, withRater(b2buaConfig(deadDialogInterval), &rater), policy, cdrs, random),
+      b2bua(timers, withRater(b2buaConfig(deadDialogInterval), &rater, media), policy, cdrs,
+            random),
       layer(timers, sip::TimerConfig{}, *this, service) {
   service.attach(layer);
   b2bua.attach(layer);

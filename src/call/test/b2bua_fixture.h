@@ -128,7 +128,9 @@ struct FakeCdrSink : CdrSink {
 class B2buaFixture : public ::testing::Test, public sip::TransportSender {
  public:
   /// `deadDialogInterval`: B2buaConfig's (zero: off, so that idle calls stay quiet).
-  explicit B2buaFixture(base::Duration deadDialogInterval = base::Duration{0});
+  /// `media`: B2buaConfig's (null: bodies pass unchanged); must outlive the fixture.
+  explicit B2buaFixture(base::Duration deadDialogInterval = base::Duration{0},
+                        MediaAnchor* media = nullptr);
   ~B2buaFixture() override;
 
   /// The standard answered call through carrier A: PBX INVITE (SDP) → A; A 180; 2 s later
