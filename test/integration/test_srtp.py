@@ -307,6 +307,36 @@ class SrtpTest(unittest.TestCase):
         self.assertEqual(row["disposition"], FAILED, row)
         self.assertEqual(row["attempts"][0]["sip_code"], 488, row)
         self.assertIn("SRTP is required", self.tl.log_text())
+        self.assertEqual(row["attempts"][0]["reason"], "SRTP required: offer without usable crypto", row)
+
+    def test_required_carrier_answering_plain_rtp_is_released_and_the_caller_gets_488(self):
+        # Issue 4: the carrier (srtp = required) answers our RTP/SAVP offer with plain
+        # RTP/AVP. Its 2xx is ACKed and BYEd; the caller never gets a 2xx without usable
+        # media but 488 (no failover: 488 is not in the default failover codes).
+        self.start("off", "required")
+        carrier = Carrier(CARRIER_A_IP, self.a_port, free_port(CARRIER_A_IP), None)
+        self.socks.append(carrier.sip)
+        carrier.start()
+        pbx = Pbx(PBX_IP, self.tl.port)
+        self.socks.append(pbx.sip)
+        final = pbx.invite(sdp_body("pbx", PBX_IP, free_port(PBX_IP), "RTP/AVP", None))
+        self.assertIsNotNone(final, self.tl.log_text()[-3000:])
+        self.assertTrue(final.startswith("SIP/2.0 488"), final)
+        self.assertTrue(carrier.offered.wait(5))
+        self.assertEqual(carrier.offer[1], "RTP/SAVP")
+        self.assertIsNotNone(carrier.offer[2])
+        carrier.join(10)  # it ends when it has answered our BYE
+        self.assertTrue(carrier.done, "".join(carrier.sip.log))
+        requests = [m.split(" ", 1)[0] for m in carrier.sip.log if not m.startswith("SIP/2.0")]
+        self.assertIn("ACK", requests)
+        self.assertLess(requests.index("ACK"), requests.index("BYE"))  # §13.2.2.4: ACK, then BYE
+        self.assertEqual(self.tl.stop(), 0)
+        (row,) = cdrs(self.tl.data_dir)
+        self.assertEqual(row["final_code"], 488, row)
+        self.assertEqual(row["disposition"], FAILED, row)
+        self.assertEqual(len(row["attempts"]), 1, row)
+        self.assertEqual(row["attempts"][0]["sip_code"], 488, row)
+        self.assertEqual(row["attempts"][0]["reason"], "SRTP required: answer without usable crypto", row)
 
 
 if __name__ == "__main__":
