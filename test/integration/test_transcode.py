@@ -165,6 +165,11 @@ class TranscodeTest(unittest.TestCase):
         self.assertEqual(self.tl.stop(), 0)
         rows = cdrs(self.tl.data_dir)
         self.assertEqual(len(rows), 1)
+        self.assertEqual(rows[0]["disposition"], 0)  # answered
+        # The relay received the carrier's A-law replies (one per packet it got) and the
+        # PBX's µ-law stream; both directions were relayed through the transcoders.
+        self.assertGreater(rows[0]["callee_rtp_packets"], len(pkts) // 2)
+        self.assertGreater(rows[0]["caller_rtp_packets"], len(pkts) // 2)
 
     def test_pcmu_caller_g729_carrier_ptime_30(self):
         self.call("../media/uas_transcode_g729.xml", 30, reply_pt=None)
