@@ -43,6 +43,11 @@ Json amountJson(bool attempted, const std::string& unrated, std::int64_t minor) 
   return attempted && unrated.empty() ? Json(minor) : Json(nullptr);
 }
 
+// Text of an unrated side is null, not "" (like the amounts).
+Json textOrNull(const std::string& v) {
+  return v.empty() ? Json(nullptr) : Json(v);
+}
+
 Json ratingJson(const storage::CdrRating& g) {
   auto reason = [&](const std::string& u) { return g.attempted ? Json(u) : Json("NotRated"); };
   return Json{{"rated", g.attempted},
@@ -50,12 +55,12 @@ Json ratingJson(const storage::CdrRating& g) {
                g.costUnrated.empty() && g.attempted ? Json(nullptr) : reason(g.costUnrated)},
               {"price_unrated",
                g.priceUnrated.empty() && g.attempted ? Json(nullptr) : reason(g.priceUnrated)},
-              {"cost_currency", g.costCurrency},
-              {"price_currency", g.priceCurrency},
-              {"cost_rate_id", g.costRateId},
-              {"price_rate_id", g.priceRateId},
-              {"cost_prefix", g.costPrefix},
-              {"price_prefix", g.pricePrefix},
+              {"cost_currency", textOrNull(g.costCurrency)},
+              {"price_currency", textOrNull(g.priceCurrency)},
+              {"cost_rate_id", g.costRateId ? Json(g.costRateId) : Json(nullptr)},
+              {"price_rate_id", g.priceRateId ? Json(g.priceRateId) : Json(nullptr)},
+              {"cost_prefix", g.costRateId ? Json(g.costPrefix) : Json(nullptr)},
+              {"price_prefix", g.priceRateId ? Json(g.pricePrefix) : Json(nullptr)},
               {"cost_billed_s", g.costBilledS},
               {"price_billed_s", g.priceBilledS}};
 }
@@ -96,7 +101,8 @@ Json cdrJson(const Cdr& c) {
       {"cost_minor", amountJson(c.rating.attempted, c.rating.costUnrated, c.rating.costMinor)},
       {"price_minor", amountJson(c.rating.attempted, c.rating.priceUnrated, c.rating.priceMinor)},
       {"margin_minor", c.rating.marginMinor ? Json(*c.rating.marginMinor) : Json(nullptr)},
-      {"currency", c.rating.priceCurrency.empty() ? c.rating.costCurrency : c.rating.priceCurrency},
+      {"currency",
+       textOrNull(c.rating.priceCurrency.empty() ? c.rating.costCurrency : c.rating.priceCurrency)},
       {"rating", ratingJson(c.rating)},
       {"media", Json{{"anchored", c.media.anchored},
                      {"from_caller", streamJson(c.media.fromCaller)},

@@ -279,14 +279,15 @@ class BillingTest(unittest.TestCase):
         self.assertEqual(cdr["disposition"], "answered", cdr)
         self.assertEqual(cdr["to_e164"], UNRATED_DEST)
         self.assertGreaterEqual(cdr["billable_s"], 1)
-        # No currency when neither side is rated (GET /v1/usage says null; the CDR list
-        # currently says "": accept both until the CDR JSON is aligned).
-        self.assertIn(cdr["currency"], (None, ""))
+        # No currency when neither side is rated (null, as in GET /v1/usage).
+        self.assertIsNone(cdr["currency"])
         g = cdr["rating"]
         # Both decks are assigned and were consulted: neither has an entry for 44.
         self.assertTrue(g["rated"], g)
         self.assertEqual(g["price_unrated"], "NoMatch", g)
         self.assertEqual(g["cost_unrated"], "NoMatch", g)
+        for k in ("price_currency", "cost_currency", "price_rate_id", "cost_rate_id"):
+            self.assertIsNone(g[k], g)
         for k in ("price_minor", "cost_minor", "margin_minor"):
             self.assertIsNone(cdr[k], cdr)
 
