@@ -185,6 +185,15 @@ HttpResponse listCdrs(const RuntimeDeps& deps, const Request& r) {
                          "must be one of answered, busy, no_answer, failed, cancelled, "
                          "rejected, no_media"});
   }
+  if (auto n = r.http.queryParam("number")) {
+    // E.164 as stored in CDRs: '+' and 1-15 digits ("+14155551234"); "%2B" in a URL.
+    const bool ok = n->size() >= 2 && n->size() <= 16 && (*n)[0] == '+' &&
+                    n->find_first_not_of("0123456789", 1) == std::string::npos;
+    if (ok)
+      q.number = *n;
+    else
+      invalid.push_back({"number", "must be an E.164 number: '+' and 1-15 digits"});
+  }
   std::string format = r.http.queryParam("format").value_or("json");
   if (format != "json" && format != "csv") invalid.push_back({"format", "must be json or csv"});
   if (!invalid.empty())

@@ -126,6 +126,7 @@ struct CdrQuery {
   std::optional<Id> accountId;
   std::optional<Id> trunkId;
   std::optional<Disposition> disposition;
+  std::string number;       // E.164 ("+..."): calling or called number; "" = any
   Id afterId = 0;           // cursor: CdrPage::nextCursor of the last page
   std::size_t limit = 100;  // 1..1000
 };

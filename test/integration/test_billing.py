@@ -321,6 +321,11 @@ class BillingTest(unittest.TestCase):
         cost, price = self.assert_rated(rows[0])
         self.assert_unrated(rows[1])
         self.assertTrue(all(c["account_id"] == self.acme_id for c in rows))
+        # The number filter (calling or called E.164) picks one of the two calls.
+        only = self.req("GET", "/v1/cdrs?number=%2B442071234567", 200)["items"]
+        self.assertEqual([c["id"] for c in only], [rows[1]["id"]])
+        bad = self.req("GET", "/v1/cdrs?number=442071234567", 400)
+        self.assertIn("number", json.dumps(bad))
 
         first, last = utc_date(min(c["start_ms"] for c in rows)), utc_date(max(c["start_ms"] for c in rows))
         q = f"/v1/usage?from={first}&to={last}"

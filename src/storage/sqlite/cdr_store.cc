@@ -118,6 +118,8 @@ base::Result<CdrPage> SqliteCdrStore::query(const CdrQuery& cq) {
   if (cq.accountId) sql += " AND account_id = ?4";
   if (cq.trunkId) sql += " AND trunk_id = ?5";
   if (cq.disposition) sql += " AND disposition = ?6";
+  // Either side's number: SQLite walks both (number, start_ms) indexes and merges.
+  if (!cq.number.empty()) sql += " AND (from_e164 = ?9 OR to_e164 = ?9)";
   sql += " ORDER BY start_ms, id LIMIT ?7";
   {
     auto q = stmts_.get(sql);
@@ -129,6 +131,7 @@ base::Result<CdrPage> SqliteCdrStore::query(const CdrQuery& cq) {
     if (cq.disposition) q->bind(6, static_cast<std::int64_t>(*cq.disposition));
     q->bind(7, static_cast<std::int64_t>(cq.limit + 1));
     q->bind(8, cursorStart);
+    if (!cq.number.empty()) q->bind(9, cq.number);
     for (;;) {
       auto row = q->step();
       if (!row) return tl::unexpected(row.error());

@@ -381,3 +381,15 @@ CREATE TABLE webhook_attempts (
 }
 
 }  // namespace trunkline::storage::sqlite
+
+namespace trunkline::storage::sqlite {
+
+std::string_view schemaV10() {
+  return R"sql(
+CREATE INDEX cdrs_account_disposition_start ON cdrs(account_id, disposition, start_ms);
+CREATE INDEX cdrs_from_start ON cdrs(from_e164, start_ms);
+CREATE INDEX cdrs_to_start ON cdrs(to_e164, start_ms);
+)sql";
+}
+
+}  // namespace trunkline::storage::sqlite

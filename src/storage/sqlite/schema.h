@@ -25,5 +25,8 @@ std::string_view schemaV7();
 /// src/webhook/README.md), `webhook_deliveries` (one event for one subscription, the unit
 /// that is retried, with the exact body) and `webhook_attempts` (the delivery log).
 std::string_view schemaV9();
+/// Migration 10: CDR indexes for the disposition filter of one account and the number
+/// filter (calling or called E.164), so those pages stay index walks at millions of rows.
+std::string_view schemaV10();
 
 }  // namespace trunkline::storage::sqlite

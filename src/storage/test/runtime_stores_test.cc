@@ -318,5 +318,43 @@ TEST_F(RuntimeStoresTest, GatewayStatusReplacesOnlyTheNodesOwnRows) {
   EXPECT_EQ((*rows)[1].status, b);
 }
 
+TEST_F(RuntimeStoresTest, CdrNumberFilterMatchesEitherSideAndPages) {
+  sqlite::SqliteCdrStore cdrs(*db_);
+  std::vector<Cdr> batch;
+  for (int i = 0; i < 300; ++i) {
+    Cdr c = makeCdr(i);
+    // Every 3rd call is from +15550001 and every 5th to it; the rest use other numbers.
+    c.fromE164 = i % 3 == 0 ? "+15550001" : "+1555100" + std::to_string(i);
+    c.toE164 = i % 5 == 0 ? "+15550001" : "+1555200" + std::to_string(i);
+    batch.push_back(std::move(c));
+  }
+  ASSERT_TRUE(cdrs.insertBatch(batch));
+  CdrQuery q;
+  q.number = "+15550001";
+  q.limit = 7;
+  std::size_t seen = 0;
+  std::int64_t lastStart = 0;
+  for (int pages = 0; pages < 100; ++pages) {
+    auto page = cdrs.query(q);
+    ASSERT_TRUE(page) << page.error().message;
+    for (const auto& c : page->cdrs) {
+      EXPECT_TRUE(c.fromE164 == q.number || c.toE164 == q.number) << c.fromE164 << c.toE164;
+      EXPECT_GT(c.startMs, lastStart);
+      lastStart = c.startMs;
+    }
+    seen += page->cdrs.size();
+    if (!page->nextCursor) break;
+    q.afterId = *page->nextCursor;
+  }
+  std::size_t expected = 0;
+  for (int i = 0; i < 300; ++i) expected += (i % 3 == 0 || i % 5 == 0);
+  EXPECT_EQ(seen, expected);
+  q = CdrQuery{};
+  q.number = "+19999999";
+  auto none = cdrs.query(q);
+  ASSERT_TRUE(none);
+  EXPECT_TRUE(none->cdrs.empty());
+}
+
 }  // namespace
 }  // namespace trunkline::storage
